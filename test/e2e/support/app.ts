@@ -1,0 +1,109 @@
+// A drachtio-srf application for a test: created, given its handlers, then
+// connected to the server under test. connectApp resolves only when the
+// server has authenticated the app and acknowledged every route the handlers
+// asked for, so SIP traffic started afterwards reaches the app.
+import Srf from 'drachtio-srf';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export interface ControlTarget {
+  host: string;
+  port: number;
+  secret: string;
+}
+
+export interface TestApp {
+  srf: Srf;
+  /** 'error' events the connection raised after it was up. */
+  errors: Error[];
+  /** Closes the app's control connection (no reconnect) and waits for it to close. */
+  disconnect(): Promise<void>;
+}
+
+// drachtio-srf keeps these private; reading them is the only way to know the
+// server answered our `route` requests (see lib/drachtio-agent.js, routeVerbs).
+interface SrfInternals {
+  _app: {
+    routedMethods: Record<string, boolean>;
+    client?: { wp: NodeJS.EventEmitter; mapServer: Map<unknown, unknown> };
+  };
+}
+
+/**
+ * Creates an Srf app, lets `setup` install its handlers (srf.invite(...),
+ * srf.use('options', ...)), then connects it.
+ */
+export async function connectApp(
+  target: ControlTarget,
+  setup: (srf: Srf) => void = () => {},
+  opts: { tags?: string[]; timeoutMs?: number } = {},
+): Promise<TestApp> {
+  const srf = opts.tags ? new Srf(opts.tags) : new Srf();
+  setup(srf);
+  const internals = srf as unknown as SrfInternals;
+  const routes = Object.keys(internals._app.routedMethods).length;
+  const errors: Error[] = [];
+
+  let acknowledged = 0;
+  let refused: string | undefined;
+  let onFrame = () => {};
+  const nextFrame = () =>
+    new Promise<void>((resolve) => {
+      onFrame = resolve;
+    });
+
+  const connected = new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(new Error(`app could not connect to ${target.host}:${target.port}: ${err.message}`));
+    srf.once('error', onError);
+    srf.once('connect', (err: Error | null) => {
+      srf.off('error', onError);
+      srf.on('error', (e: Error) => errors.push(e));
+      if (err) reject(new Error(`app was refused by the server: ${err.message}`));
+      else resolve();
+    });
+  });
+  // Surface unhandled rejections from `connected` only through the await below.
+  connected.catch(() => {});
+
+  void srf.connect({ host: target.host, port: target.port, secret: target.secret });
+  // Frames are `<uuid>|response|<request id>|OK|...`; the first answers
+  // `authenticate`, the next ones the `route` requests sent right after it.
+  internals._app.client!.wp.on('msg', (_socket: unknown, msg: string) => {
+    const fields = msg.slice(0, msg.indexOf('\r\n') === -1 ? undefined : msg.indexOf('\r\n')).split('|');
+    if (fields[1] !== 'response') return;
+    if (fields[3] === 'OK') acknowledged++;
+    else refused ??= fields.slice(3).join('|');
+    onFrame();
+  });
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
+  await Promise.race([
+    connected,
+    delay(opts.timeoutMs ?? 5_000, undefined, { ref: false }).then(() => {
+      throw new Error(`app did not connect to ${target.host}:${target.port} in time`);
+    }),
+  ]);
+  while (acknowledged < 1 + routes) {
+    if (refused) throw new Error(`server refused a request of the app: ${refused}`);
+    if (Date.now() > deadline) {
+      throw new Error(`server acknowledged ${acknowledged - 1} of ${routes} routes of the app`);
+    }
+    await Promise.race([nextFrame(), delay(20, undefined, { ref: false })]);
+  }
+
+  return {
+    srf,
+    errors,
+    async disconnect() {
+      const client = internals._app.client;
+      if (!client || client.mapServer.size === 0) return;
+      const closed = once(srf, 'close');
+      try {
+        srf.disconnect();
+      } catch {
+        return; // socket already gone
+      }
+      await Promise.race([closed, delay(2_000, undefined, { ref: false })]);
+    },
+  };
+}
