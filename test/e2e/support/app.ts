@@ -6,6 +6,20 @@ import Srf from 'drachtio-srf';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 
+/** The switchboard's SDP in the tests' answers and offers (no media is sent). */
+export const SWITCHBOARD_SDP = [
+  'v=0',
+  'o=switchboard 3003 1 IN IP4 127.0.0.1',
+  's=switchboard',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 40004 RTP/AVP 0 8',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=sendrecv',
+  '',
+].join('\r\n');
+
 export interface ControlTarget {
   host: string;
   port: number;
@@ -106,4 +120,33 @@ export async function connectApp(
       await Promise.race([closed, delay(2_000, undefined, { ref: false })]);
     },
   };
+}
+
+export interface OutOfDialogRequest {
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+  auth?: { username: string; password: string };
+}
+
+/**
+ * Sends a request outside any dialog through the app (srf.request) and
+ * resolves with its final response; drachtio-srf answers digest challenges
+ * itself when `auth` is given.
+ */
+export function sendRequest(srf: Srf, uri: string, opts: OutOfDialogRequest): Promise<Srf.SrfResponse> {
+  return new Promise((resolve, reject) => {
+    // The typings of Srf#request do not describe the (uri, opts, callback) form.
+    const request = srf.request as unknown as (
+      uri: string,
+      opts: OutOfDialogRequest,
+      cb: (err: Error | null, req: Srf.SrfRequest) => void,
+    ) => void;
+    request.call(srf, uri, { ...opts }, (err, req) => {
+      if (err) return reject(err);
+      req.on('response', (res?: Srf.SrfResponse) => {
+        if (res && res.status >= 200) resolve(res);
+      });
+    });
+  });
 }

@@ -1,0 +1,134 @@
+// A SIPp passenger calls in; a drachtio-srf app is the answering side
+// (srf.createUAS): busy rejection, answer and hang-up from either side,
+// re-INVITE within the dialog, and BYE for a dialog that does not exist.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type Srf from 'drachtio-srf';
+import { connectApp, SWITCHBOARD_SDP } from './support/app.js';
+import { startServerUnderTest, type ServerUnderTest } from './support/server-under-test.js';
+import { assertSippPassed, messageAt, runSipp, TRANSPORTS } from './support/sipp.js';
+import { deferred, within } from './support/wait.js';
+
+/** drachtio-srf sets `connected` on dialogs; its typings leave it out. */
+const isConnected = (dialog: Srf.Dialog) => (dialog as unknown as { connected: boolean }).connected;
+
+describe('incoming calls answered by the app', () => {
+  let server: ServerUnderTest;
+  before(async () => {
+    server = await startServerUnderTest();
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  for (const { name, sipp } of TRANSPORTS) {
+    it(`rejects a call with 486 from the app and absorbs the caller's ACK over ${name}`, async () => {
+      let invites = 0;
+      const app = await connectApp(server.control, (srf) => {
+        srf.invite((_req, res) => {
+          invites++;
+          res.send(486);
+        });
+      });
+      try {
+        const result = await runSipp({ scenario: 'uac-invite-expect-486.xml', remote: server.hostport, transport: sipp });
+        assertSippPassed(result);
+        assert.equal(invites, 1, 'the app should have been offered the INVITE once');
+        // #3 is the 486: a repeat after the caller's ACK would mean the ACK did not reach the transaction.
+        assert.equal(messageAt(result, 3).retrans, 0, `the server repeated the 486 after the ACK\n${result.explain()}`);
+      } finally {
+        await app.disconnect();
+      }
+    });
+
+    it(`answers a call with the app's SDP and sees the caller hang up over ${name}`, async () => {
+      const offer = deferred<string>();
+      const hungUp = deferred<void>();
+      const app = await connectApp(server.control, (srf) => {
+        srf.invite(async (req, res) => {
+          offer.resolve(req.body);
+          const dialog = await srf.createUAS(req, res, { localSdp: SWITCHBOARD_SDP });
+          if (!isConnected(dialog)) hungUp.resolve();
+          else dialog.on('destroy', () => hungUp.resolve());
+        });
+      });
+      try {
+        const result = await runSipp({ scenario: 'uac-call-hangup.xml', remote: server.hostport, transport: sipp });
+        assertSippPassed(result);
+        assert.match(await offer.promise, /^o=passenger 1001 1 /m, "the app should get the caller's SDP offer");
+        assert.match(result.messageLog, /o=switchboard 3003 1 /, "the caller should get the app's SDP answer");
+        await within(hungUp.promise, 3_000, "the app's dialog to emit 'destroy' after the caller's BYE");
+      } finally {
+        await app.disconnect();
+      }
+    });
+
+    it(`hangs up from the app with dialog.destroy() over ${name}`, async () => {
+      const byeAnswered = deferred<number>();
+      const app = await connectApp(server.control, (srf) => {
+        srf.invite(async (req, res) => {
+          const dialog = await srf.createUAS(req, res, { localSdp: SWITCHBOARD_SDP });
+          dialog.on('ack', () => {
+            dialog.destroy(undefined, (err) => {
+              if (err) byeAnswered.reject(err);
+              else byeAnswered.resolve(1);
+            });
+          });
+        });
+      });
+      try {
+        const result = await runSipp({ scenario: 'uac-call-expect-bye.xml', remote: server.hostport, transport: sipp });
+        assertSippPassed(result);
+        await within(byeAnswered.promise, 3_000, "the app's BYE to be answered");
+      } finally {
+        await app.disconnect();
+      }
+    });
+
+    it(`lets the app answer a re-INVITE within the dialog over ${name}`, async () => {
+      const reoffer = deferred<string>();
+      const hungUp = deferred<void>();
+      const app = await connectApp(server.control, (srf) => {
+        srf.invite(async (req, res) => {
+          const dialog = await srf.createUAS(req, res, { localSdp: SWITCHBOARD_SDP });
+          dialog.on('modify', (reinvite, response) => {
+            reoffer.resolve(reinvite.body);
+            response.send(200, {
+              body: SWITCHBOARD_SDP.replace('3003 1', '3003 2').replace('a=sendrecv', 'a=recvonly'),
+              headers: { 'Content-Type': 'application/sdp' },
+            });
+          });
+          dialog.on('destroy', () => hungUp.resolve());
+        });
+      });
+      try {
+        const result = await runSipp({ scenario: 'uac-call-reinvite.xml', remote: server.hostport, transport: sipp });
+        assertSippPassed(result);
+        const sdp = await reoffer.promise;
+        assert.match(sdp, /^o=passenger 1001 2 /m, 'the app should see the new SDP version');
+        assert.match(sdp, /^a=sendonly/m);
+        assert.match(result.messageLog, /o=switchboard 3003 2 /, "the caller should get the app's new answer");
+        await within(hungUp.promise, 3_000, "the app's dialog to end with the caller's BYE");
+      } finally {
+        await app.disconnect();
+      }
+    });
+
+    it(`answers 481 to a BYE for an unknown dialog over ${name}`, async () => {
+      let offered = 0;
+      const app = await connectApp(server.control, (srf) => {
+        srf.invite((_req, res) => {
+          offered++;
+          res.send(500);
+        });
+      });
+      try {
+        const result = await runSipp({ scenario: 'uac-bye-unknown-dialog.xml', remote: server.hostport, transport: sipp });
+        assertSippPassed(result);
+        assert.equal(offered, 0);
+      } finally {
+        await app.disconnect();
+      }
+    });
+  }
+});
