@@ -516,9 +516,13 @@ export class SipCore {
   // ------------------------------------------------------- network -> app
 
   onNetworkMessage(r: Received): void {
-    const msg = r.msg;
-    if (msg.isRequest) this.onRequest(r);
-    else this.onResponse(r);
+    try {
+      if (r.msg.isRequest) this.onRequest(r);
+      else this.onResponse(r);
+    } catch (err) {
+      // One odd message must never take the server down: log it and carry on.
+      this.log.error({ err, from: `${r.transport}/${r.remote.address}:${r.remote.port}`, msg: r.msg.startLine() }, 'failed to handle SIP message');
+    }
   }
 
   onMalformed(err: SipParseError, r: Omit<Received, 'msg'>): void {

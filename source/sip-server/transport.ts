@@ -163,8 +163,8 @@ export class Transports {
       const msg = parseMessage(buf);
       this.events.message({ msg, bytes: buf.length, transport: 'udp', remote, local });
     } catch (err) {
-      if (!(err instanceof SipParseError)) throw err;
-      this.events.malformed(err, { bytes: buf.length, transport: 'udp', remote, local });
+      const parseError = err instanceof SipParseError ? err : new SipParseError(String(err));
+      this.events.malformed(parseError, { bytes: buf.length, transport: 'udp', remote, local });
     }
   }
 
@@ -223,8 +223,8 @@ export class Transports {
       try {
         validate(msg);
       } catch (err) {
-        if (!(err instanceof SipParseError)) throw err;
-        this.events.malformed(err, { bytes, transport: 'tcp', remote, local, flow });
+        const parseError = err instanceof SipParseError ? err : new SipParseError(String(err), msg);
+        this.events.malformed(parseError, { bytes, transport: 'tcp', remote, local, flow });
         continue;
       }
       this.events.message({ msg, bytes, transport: 'tcp', remote, local, flow });
