@@ -76,14 +76,12 @@ export class SipCore {
   private readonly transports: Transports;
   private readonly timers: Timers;
   private readonly log: Logger;
-  private readonly debug: boolean;
   private readonly inviteTimeoutMs: number;
 
   constructor(private readonly opts: CoreOptions) {
     this.transports = opts.transports;
     this.timers = opts.timers;
     this.log = opts.log;
-    this.debug = opts.log.isLevelEnabled('debug');
     this.inviteTimeoutMs = opts.inviteTimeoutMs ?? 64_000;
   }
 
@@ -349,7 +347,6 @@ export class SipCore {
     });
     this.clientTxns.set(key, ar);
     this.appById.set(ar.id, ar);
-    if (this.debug) this.log.debug({ to: `${target.transport}/${target.address}:${target.port}`, msg: req.startLine(), callId: req.get('call-id') }, 'sip out');
     ar.ct.start();
     return ar;
   }
@@ -399,7 +396,6 @@ export class SipCore {
   private onClientResponse(ar: AppRequest, msg: SipMessage, r: Received): void {
     const req = ar.ct.request;
     const status = msg.status;
-    if (this.debug) this.log.debug({ from: `${r.transport}/${r.remote.address}:${r.remote.port}`, msg: msg.startLine(), callId: msg.get('call-id') }, 'sip in');
     if (req.method === 'INVITE') {
       if (status < 200) {
         if (ar.pendingCancel) this.sendCancel(ar, ar.pendingCancel);
@@ -565,7 +561,6 @@ export class SipCore {
 
   private onRequest(r: Received): void {
     const msg = r.msg;
-    if (this.debug) this.log.debug({ from: `${r.transport}/${r.remote.address}:${r.remote.port}`, msg: msg.startLine(), callId: msg.get('call-id') }, 'sip in');
     this.stampVia(msg, r);
     if (msg.method === 'ACK') return this.onAck(r);
     const key = serverKey(msg);

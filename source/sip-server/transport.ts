@@ -73,12 +73,21 @@ export class Transports {
   /** Extra names for a flow, e.g. the Contact a phone registered over it. */
   private readonly aliases = new Map<string, Flow>();
   private closed = false;
+  /** Checked once: a per-message log line costs too much to build when nobody reads it. */
+  private readonly debug: boolean;
 
   constructor(
     private readonly contacts: string[],
     private readonly events: TransportEvents,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.debug = log.isLevelEnabled('debug');
+  }
+
+  private trace(direction: 'in' | 'out', transport: SipTransportName, address: string, port: number, data: Buffer | SipMessage): void {
+    const first = Buffer.isBuffer(data) ? data.toString('utf8', 0, Math.max(0, data.indexOf('\r\n'))) : data.startLine();
+    this.log.debug({ peer: `${transport}/${hostPort(address, port)}` }, `sip ${direction}: ${first}`);
+  }
 
   async start(): Promise<SipEndpoint[]> {
     for (const contact of this.contacts) {
@@ -161,6 +170,7 @@ export class Transports {
     const remote = { address: rinfo.address, port: rinfo.port };
     try {
       const msg = parseMessage(buf);
+      if (this.debug) this.trace('in', 'udp', rinfo.address, rinfo.port, msg);
       this.events.message({ msg, bytes: buf.length, transport: 'udp', remote, local });
     } catch (err) {
       const parseError = err instanceof SipParseError ? err : new SipParseError(String(err));
@@ -227,6 +237,7 @@ export class Transports {
         this.events.malformed(parseError, { bytes, transport: 'tcp', remote, local, flow });
         continue;
       }
+      if (this.debug) this.trace('in', 'tcp', remote.address, remote.port, msg);
       this.events.message({ msg, bytes, transport: 'tcp', remote, local, flow });
     }
     return offset === 0 ? buf : buf.subarray(offset);
@@ -265,6 +276,7 @@ export class Transports {
    * connect refused, no such transport), which callers turn into 503.
    */
   send(target: Target, data: Buffer, done?: (err?: Error) => void): Sent {
+    if (this.debug) this.trace('out', target.transport, target.address, target.port, data);
     if (this.closed) {
       done?.(new Error('server is closing'));
       return { transport: target.transport, local: { address: '', port: 0 } };
