@@ -359,7 +359,7 @@ export interface SippUas {
   transport: SippTransport;
   /** `host:port` of this peer. */
   hostport: string;
-  /** A request-URI reaching this peer, with `;transport=tcp` over TCP. */
+  /** A request-URI reaching this peer (no user part for ''), with `;transport=tcp` over TCP. */
   uri(user?: string): string;
   /** Resolves when SIPp exits by itself (its -m calls done, or its -timeout). */
   done: Promise<SippResult>;
@@ -402,7 +402,7 @@ export async function startSippUas(opts: Omit<SippOptions, 'remote'>): Promise<S
       transport,
       hostport: `${LOOPBACK}:${localPort}`,
       uri: (user = 'service') =>
-        `sip:${user}@${LOOPBACK}:${localPort}${transport === 't1' ? ';transport=tcp' : ''}`,
+        `sip:${user ? `${user}@` : ''}${LOOPBACK}:${localPort}${transport === 't1' ? ';transport=tcp' : ''}`,
       done: result,
       stop: async () => {
         if (child.exitCode === null && child.signalCode === null) {
