@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Entry point of the `dispatcher` command: parse argv, hand over to one
+// command module. Command modules are imported on demand so that `--help`
+// stays fast and one command's dependencies never load for another.
+import { parseArgs, usageExitCode } from './source/commands/argv.js';
+
+const commandLine = parseArgs(process.argv.slice(2), { columns: process.stdout.columns });
+
+switch (commandLine.kind) {
+  case 'print':
+    process.stdout.write(`${commandLine.text}\n`);
+    break;
+  case 'usage-error':
+    for (const error of commandLine.errors) process.stderr.write(`dispatcher: ${error}\n`);
+    process.stderr.write(`See: ${commandLine.helpCommand}\n`);
+    process.exitCode = usageExitCode;
+    break;
+  case 'sip-server': {
+    const { runSipServer } = await import('./source/commands/sip-server.js');
+    // A server has finished once it returns; exit even if a stray handle lingers.
+    process.exit(await runSipServer(commandLine.config));
+  }
+  default: {
+    const unhandled: never = commandLine;
+    throw new Error(`unhandled command line ${JSON.stringify(unhandled)}`);
+  }
+}
