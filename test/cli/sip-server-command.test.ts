@@ -1,16 +1,12 @@
 // `dispatcher sip-server` as a process: it says where it listens and stops
-// cleanly on a signal. Skipped until the embedded SIP server exists.
+// cleanly on a signal.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const serverMissing = existsSync(path.join(root, 'source/sip-server/index.ts'))
-  ? false
-  : 'source/sip-server/index.ts is not there yet';
 
 interface LogLine {
   msg: string;
@@ -46,7 +42,7 @@ async function startAndStop(signal: NodeJS.Signals) {
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  test(`sip-server logs where it listens and exits 0 on ${signal}`, { skip: serverMissing }, async () => {
+  test(`sip-server logs where it listens and exits 0 on ${signal}`, async () => {
     const { code, lines, stderr } = await startAndStop(signal);
     assert.equal(code, 0, stderr);
     const control = lines.find((l) => l.control)?.control;
