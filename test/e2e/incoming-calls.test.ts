@@ -114,6 +114,34 @@ describe('incoming calls answered by the app', () => {
       }
     });
 
+    it(`ends a call whose caller never ACKs the 200, with a BYE to both sides over ${name}`, async () => {
+      const ended = deferred<void>();
+      const app = await connectApp(server.control, (srf) => {
+        srf.invite(async (req, res) => {
+          const dialog = await srf.createUAS(req, res, { localSdp: SWITCHBOARD_SDP });
+          if (!isConnected(dialog)) ended.resolve();
+          else dialog.on('destroy', () => ended.resolve());
+        });
+      });
+      try {
+        // RFC 3261 13.3.1.4: no ACK within 64*T1 ends the dialog.
+        const result = await runSipp({
+          scenario: 'uac-call-never-ack.xml',
+          remote: server.hostport,
+          transport: sipp,
+          timeoutMs: 64 * server.t1 + 10_000,
+        });
+        assertSippPassed(result);
+        if (sipp === 'u1') {
+          // #4 is the 200: over UDP it must have been retransmitted while no ACK came.
+          assert.ok(messageAt(result, 4).retrans >= 1, `the 200 should have been retransmitted\n${result.explain()}`);
+        }
+        await within(ended.promise, 5_000, "the app's dialog to end after the missing ACK");
+      } finally {
+        await app.disconnect();
+      }
+    });
+
     it(`answers 481 to a BYE for an unknown dialog over ${name}`, async () => {
       let offered = 0;
       const app = await connectApp(server.control, (srf) => {

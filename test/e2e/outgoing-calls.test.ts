@@ -88,6 +88,43 @@ describe('outgoing calls made by the app', () => {
       }
     });
 
+    it(`cancels its own call while the phone rings over ${name}`, async () => {
+      const phone = await startSippUas({ scenario: 'uas-ring-expect-cancel.xml', transport: sipp });
+      const app = await connectApp(server.control);
+      try {
+        let invite: Srf.SrfRequest | undefined;
+        const failure = await within(
+          app.srf
+            .createUAC(
+              phone.uri('driver'),
+              { localSdp: SWITCHBOARD_SDP },
+              {
+                // drachtio-srf calls it as (err, req), unlike its typings say.
+                cbRequest: ((err: Error | null, req: Srf.SrfRequest) => {
+                  if (!err) invite = req;
+                }) as unknown as (req: Srf.SrfRequest) => void,
+                // The offer rang long enough: withdraw it (ring timeout in the switchboard).
+                cbProvisional: (res) => {
+                  if (res.status === 180) invite!.cancel(() => {});
+                },
+              },
+            )
+            .then(
+              () => assert.fail('the call should have been cancelled'),
+              (err: unknown) => err,
+            ),
+          5_000,
+          'the cancelled call to fail',
+        );
+        assert.equal((failure as Error & { status?: number }).status, 487, String(failure));
+        // The phone's scenario needs the CANCEL, then the ACK for its 487.
+        assertSippPassed(await phone.done);
+      } finally {
+        await app.disconnect();
+        await phone.stop();
+      }
+    });
+
     it(`reports a busy phone's 486 to the app and ACKs it by itself over ${name}`, async () => {
       const phone = await startSippUas({ scenario: 'uas-reject-486.xml', transport: sipp });
       const app = await connectApp(server.control);

@@ -89,6 +89,17 @@ describe('scenario pairs played SIPp to SIPp', () => {
       assertSippPassed(uas);
     });
 
+    it(`uac-call-never-ack answers the BYE that follows its missing ACK over ${name}`, async () => {
+      const { uac, uas } = await playPair(
+        sipp,
+        { scenario: 'uac-call-never-ack.xml' },
+        { scenario: 'peers/uas-answer-no-ack-then-bye.xml' },
+      );
+      assertSippPassed(uac);
+      assertSippPassed(uas);
+      assert.equal(onlyMessage(uas, 'ACK').count, 0, `the caller must not ACK\n${uas.explain()}`);
+    });
+
     it(`uac-register-digest is accepted by uas-registrar-digest over ${name}`, async () => {
       const { uac, uas } = await playPair(
         sipp,

@@ -39,7 +39,10 @@ export interface TestApp {
 interface SrfInternals {
   _app: {
     routedMethods: Record<string, boolean>;
-    client?: { wp: NodeJS.EventEmitter; mapServer: Map<unknown, unknown> };
+    client?: {
+      wp: NodeJS.EventEmitter & { closing?: boolean; reconnectVars?: { retryTimer?: NodeJS.Timeout | null } };
+      mapServer: Map<unknown, unknown>;
+    };
   };
 }
 
@@ -110,7 +113,12 @@ export async function connectApp(
     errors,
     async disconnect() {
       const client = internals._app.client;
-      if (!client || client.mapServer.size === 0) return;
+      if (!client) return;
+      // No reconnect attempts from here on, even if the server already went
+      // away (they would keep the test process alive; see wire-protocol.js).
+      client.wp.closing = true;
+      if (client.wp.reconnectVars?.retryTimer) clearTimeout(client.wp.reconnectVars.retryTimer);
+      if (client.mapServer.size === 0) return;
       const closed = once(srf, 'close');
       try {
         srf.disconnect();
