@@ -69,65 +69,72 @@ export async function connectApp(
       onFrame = resolve;
     });
 
+  let up = false;
   const connected = new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(new Error(`app could not connect to ${target.host}:${target.port}: ${err.message}`));
-    srf.once('error', onError);
+    // One listener for the app's whole life: an unhandled 'error' would throw.
+    srf.on('error', (err: Error) => {
+      if (up) errors.push(err);
+      else reject(new Error(`app could not connect to ${target.host}:${target.port}: ${err.message}`));
+    });
     srf.once('connect', (err: Error | null) => {
-      srf.off('error', onError);
-      srf.on('error', (e: Error) => errors.push(e));
       if (err) reject(new Error(`app was refused by the server: ${err.message}`));
       else resolve();
     });
   });
-  // Surface unhandled rejections from `connected` only through the await below.
+  // Rejections surface through the awaits below.
   connected.catch(() => {});
 
   void srf.connect({ host: target.host, port: target.port, secret: target.secret });
+  const client = internals._app.client!;
   // Frames are `<uuid>|response|<request id>|OK|...`; the first answers
   // `authenticate`, the next ones the `route` requests sent right after it.
-  internals._app.client!.wp.on('msg', (_socket: unknown, msg: string) => {
-    const fields = msg.slice(0, msg.indexOf('\r\n') === -1 ? undefined : msg.indexOf('\r\n')).split('|');
+  client.wp.on('msg', (_socket: unknown, msg: string) => {
+    const end = msg.indexOf('\r\n');
+    const fields = (end === -1 ? msg : msg.slice(0, end)).split('|');
     if (fields[1] !== 'response') return;
     if (fields[3] === 'OK') acknowledged++;
     else refused ??= fields.slice(3).join('|');
     onFrame();
   });
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 5_000);
-  await Promise.race([
-    connected,
-    delay(opts.timeoutMs ?? 5_000, undefined, { ref: false }).then(() => {
-      throw new Error(`app did not connect to ${target.host}:${target.port} in time`);
-    }),
-  ]);
-  while (acknowledged < 1 + routes) {
-    if (refused) throw new Error(`server refused a request of the app: ${refused}`);
-    if (Date.now() > deadline) {
-      throw new Error(`server acknowledged ${acknowledged - 1} of ${routes} routes of the app`);
+  async function disconnect(): Promise<void> {
+    // No reconnect attempts from here on, even if the server already went
+    // away (they would keep the test process alive; see wire-protocol.js).
+    client.wp.closing = true;
+    if (client.wp.reconnectVars?.retryTimer) clearTimeout(client.wp.reconnectVars.retryTimer);
+    if (client.mapServer.size === 0) return;
+    const closed = once(srf, 'close');
+    try {
+      srf.disconnect();
+    } catch {
+      return; // socket already gone
     }
-    await Promise.race([nextFrame(), delay(20, undefined, { ref: false })]);
+    await Promise.race([closed, delay(2_000, undefined, { ref: false })]);
   }
 
-  return {
-    srf,
-    errors,
-    async disconnect() {
-      const client = internals._app.client;
-      if (!client) return;
-      // No reconnect attempts from here on, even if the server already went
-      // away (they would keep the test process alive; see wire-protocol.js).
-      client.wp.closing = true;
-      if (client.wp.reconnectVars?.retryTimer) clearTimeout(client.wp.reconnectVars.retryTimer);
-      if (client.mapServer.size === 0) return;
-      const closed = once(srf, 'close');
-      try {
-        srf.disconnect();
-      } catch {
-        return; // socket already gone
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const deadline = Date.now() + timeoutMs;
+  try {
+    await Promise.race([
+      connected,
+      delay(timeoutMs, undefined, { ref: false }).then(() => {
+        throw new Error(`app did not connect to ${target.host}:${target.port} in time`);
+      }),
+    ]);
+    up = true;
+    while (acknowledged < 1 + routes) {
+      if (refused) throw new Error(`server refused a request of the app: ${refused}`);
+      if (Date.now() > deadline) {
+        throw new Error(`server acknowledged ${acknowledged - 1} of ${routes} routes of the app`);
       }
-      await Promise.race([closed, delay(2_000, undefined, { ref: false })]);
-    },
-  };
+      await Promise.race([nextFrame(), delay(20, undefined, { ref: false })]);
+    }
+  } catch (err) {
+    await disconnect();
+    throw err;
+  }
+
+  return { srf, errors, disconnect };
 }
 
 export interface OutOfDialogRequest {
