@@ -41,6 +41,25 @@ describe('incoming calls answered by the app', () => {
       }
     });
 
+    it(`tells the app when the caller gives up while the call rings over ${name}`, async () => {
+      const cancelled = deferred<void>();
+      const app = await connectApp(server.control, (srf) => {
+        srf.invite((req, res) => {
+          // Ringing, no answer yet: the caller waits in the queue.
+          res.send(180);
+          req.on('cancel', () => cancelled.resolve());
+        });
+      });
+      try {
+        // The caller expects 200 to its CANCEL and 487 to the INVITE, and ACKs the 487.
+        const result = await runSipp({ scenario: 'uac-call-cancel.xml', remote: server.hostport, transport: sipp });
+        assertSippPassed(result);
+        await within(cancelled.promise, 3_000, "the app's INVITE request to emit 'cancel'");
+      } finally {
+        await app.disconnect();
+      }
+    });
+
     it(`answers a call with the app's SDP and sees the caller hang up over ${name}`, async () => {
       const offer = deferred<string>();
       const hungUp = deferred<void>();
@@ -109,6 +128,44 @@ describe('incoming calls answered by the app', () => {
         assert.match(sdp, /^a=sendonly/m);
         assert.match(result.messageLog, /o=switchboard 3003 2 /, "the caller should get the app's new answer");
         await within(hungUp.promise, 3_000, "the app's dialog to end with the caller's BYE");
+      } finally {
+        await app.disconnect();
+      }
+    });
+
+    it(`refuses a second re-INVITE with 491 while the app still answers the first over ${name}`, async () => {
+      const reoffers: string[] = [];
+      const app = await connectApp(server.control, (srf) => {
+        srf.invite((req, res) => {
+          // The re-INVITEs follow the ACK at once, possibly in the same read of
+          // the control connection: attach 'modify' in the callback, which runs
+          // before the next frame is handled (an awaited promise would not).
+          srf.createUAS(req, res, { localSdp: SWITCHBOARD_SDP }, (err, dialog) => {
+            if (err) return;
+            dialog.on('modify', (reinvite, response) => {
+              reoffers.push(reinvite.body);
+              // The app takes its time (say, asking the media engine); meanwhile
+              // the caller's second re-INVITE must be refused by the server.
+              setTimeout(() => {
+                response.send(200, {
+                  body: SWITCHBOARD_SDP.replace('3003 1', '3003 2').replace('a=sendrecv', 'a=recvonly'),
+                  headers: { 'Content-Type': 'application/sdp' },
+                });
+              }, 600);
+            });
+          });
+        });
+      });
+      try {
+        const result = await runSipp({
+          scenario: 'uac-call-reinvite-glare.xml',
+          remote: server.hostport,
+          transport: sipp,
+          extraArgs: ['-pause_msg_ign'],
+        });
+        assertSippPassed(result);
+        assert.equal(reoffers.length, 1, 'only the first re-INVITE should reach the app');
+        assert.match(reoffers[0]!, /^o=passenger 1001 2 /m);
       } finally {
         await app.disconnect();
       }

@@ -69,6 +69,16 @@ describe('scenario pairs played SIPp to SIPp', () => {
       assertSippPassed(uas);
     });
 
+    it(`uac-call-reinvite-glare gets 491 for its second re-INVITE from a stand-in over ${name}`, async () => {
+      const { uac, uas } = await playPair(
+        sipp,
+        { scenario: 'uac-call-reinvite-glare.xml', extraArgs: ['-pause_msg_ign'] },
+        { scenario: 'peers/uas-reinvite-glare.xml' },
+      );
+      assertSippPassed(uac);
+      assertSippPassed(uas);
+    });
+
     it(`uac-call-cancel and uas-ring-expect-cancel complete a CANCEL over ${name}`, async () => {
       const { uac, uas } = await playPair(
         sipp,
