@@ -1,11 +1,16 @@
-// Tools the tests drive besides Node: SIPp (Debian package sip-tester). On a
-// fresh machine, as root, it is installed; otherwise its absence stops the run
-// with the command that fixes it, rather than letting e2e tests fail one by one.
+// Tools the tests drive besides Node: SIPp (Debian package sip-tester) and
+// baresip, a real softphone (Debian package baresip). On a fresh machine, as
+// root, they are installed; otherwise their absence stops the run with the
+// command that fixes it, rather than letting e2e tests fail one by one.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 
-const tools = [{ command: 'sipp', debianPackage: 'sip-tester' }];
+const tools = [
+  { command: 'sipp', debianPackage: 'sip-tester' },
+  // --no-install-recommends below keeps out its GTK, X11 and GStreamer front ends.
+  { command: 'baresip', debianPackage: 'baresip' },
+];
 
 export function onPath(command) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
