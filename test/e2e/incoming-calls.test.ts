@@ -12,6 +12,14 @@ import { deferred, within } from './support/wait.js';
 /** drachtio-srf sets `connected` on dialogs; its typings leave it out. */
 const isConnected = (dialog: Srf.Dialog) => (dialog as unknown as { connected: boolean }).connected;
 
+// drachtio-server 0.9.10 (seen side by side, 2026-11) neither answers the
+// overlapping re-INVITE with 491 nor delivers the app's 200 for the first one;
+// RFC 3261 14.2 asks for 491 and the embedded server gives it. Against a real
+// server the test still runs, reported as a known divergence instead of a failure.
+const glareDivergence = process.env.DRACHTIO_URL
+  ? { todo: 'drachtio-server does not answer an overlapping re-INVITE with 491' }
+  : {};
+
 describe('incoming calls answered by the app', () => {
   let server: ServerUnderTest;
   before(async () => {
@@ -133,7 +141,7 @@ describe('incoming calls answered by the app', () => {
       }
     });
 
-    it(`refuses a second re-INVITE with 491 while the app still answers the first over ${name}`, async () => {
+    it(`refuses a second re-INVITE with 491 while the app still answers the first over ${name}`, glareDivergence, async () => {
       const reoffers: string[] = [];
       const app = await connectApp(server.control, (srf) => {
         srf.invite((req, res) => {
