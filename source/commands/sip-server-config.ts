@@ -158,7 +158,7 @@ loopbacks.addSubnet('127.0.0.0', 8, 'ipv4');
 loopbacks.addAddress('::1', 'ipv6');
 
 /** Why a drachtio-style contact is unusable, or undefined when it is fine. */
-function contactProblem(contact: string): string | undefined {
+export function contactProblem(contact: string): string | undefined {
   if (!/^sip:/i.test(contact)) return 'expected a SIP URI starting with sip:, e.g. sip:127.0.0.1:5060;transport=udp,tcp';
   const [hostPort = '', ...params] = contact.slice(4).split(';');
   // [v6]:port, or host:port with at most one colon.
@@ -177,7 +177,7 @@ function contactProblem(contact: string): string | undefined {
 }
 
 /** A single-valued option: repeating it is a mistake worth reporting. */
-function single(value: unknown, name: string, errors: string[]): string | undefined {
+export function single(value: unknown, name: string, errors: string[]): string | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) {
     errors.push(`--${name}: given more than once`);
@@ -186,6 +186,6 @@ function single(value: unknown, name: string, errors: string[]): string | undefi
   return String(value);
 }
 
-function parseInteger(text: string): number | undefined {
+export function parseInteger(text: string): number | undefined {
   return /^\d{1,9}$/.test(text) ? Number(text) : undefined;
 }
