@@ -1,8 +1,12 @@
-// The command line, parsed: a pure function from argv to what to do. Nothing
-// here prints, exits or opens sockets; cli.tsx acts on the result. A new
-// command adds its yargs declaration below and a case to `CommandLine`.
+// The command line, parsed: a pure function from argv (and the environment
+// it is given) to what to do. Nothing here prints, exits, opens files or
+// sockets; cli.tsx acts on the result. A new command adds its yargs
+// declaration below and a case to `CommandLine`.
+import os from 'node:os';
 import yargs from 'yargs';
+import { declareAdminCommands, resolveAdminAction, type AdminAction } from './admin-config.js';
 import { packageVersion } from './package-version.js';
+import { declarePbxOptions, resolvePbxConfig, type PbxConfig } from './pbx-config.js';
 import { declareSipServerOptions, resolveSipServerConfig, type SipServerConfig } from './sip-server-config.js';
 
 export type CommandLine =
@@ -10,18 +14,41 @@ export type CommandLine =
   | { kind: 'print'; text: string }
   /** The command line is wrong: print the errors on stderr, exit 2, start nothing. */
   | { kind: 'usage-error'; errors: string[]; helpCommand: string }
-  | { kind: 'sip-server'; config: SipServerConfig };
+  | { kind: 'sip-server'; config: SipServerConfig }
+  | { kind: 'pbx'; config: PbxConfig }
+  | { kind: 'admin'; action: AdminAction };
 
 export interface ParseContext {
   /** Defaults to the version in package.json. */
   version?: string;
   /** Help text width; the caller passes the terminal's, tests leave the default. */
   columns?: number;
+  /** Read for DISPATCHER_DATA, DISPATCHER_PASSWORD and XDG_DATA_HOME; defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Defaults to os.homedir(). */
+  homedir?: string;
+  /** Relative --data paths are resolved against it; defaults to process.cwd(). */
+  cwd?: string;
 }
+
+/** Command words whose help is worth pointing at after a usage error, e.g. `admin user add`. */
+const commandTree: Record<string, Record<string, Record<string, object>>> = {
+  'sip-server': {},
+  pbx: {},
+  admin: {
+    user: { add: {}, list: {}, passwd: {}, remove: {} },
+    phone: { add: {}, list: {}, remove: {} },
+  },
+};
 
 export const usageExitCode = 2;
 
 export function parseArgs(argv: readonly string[], context: ParseContext = {}): CommandLine {
+  const environment = {
+    env: context.env ?? process.env,
+    homedir: context.homedir ?? os.homedir(),
+    cwd: context.cwd ?? process.cwd(),
+  };
   const parser = yargs()
     .scriptName('dispatcher')
     // yargs otherwise follows the OS locale; the same argv must give the same text.
@@ -31,6 +58,14 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
       declareSipServerOptions(y)
         .example('$0 sip-server', 'SIP on 127.0.0.1:5060, control on 127.0.0.1:9022')
         .example('$0 sip-server --address 0.0.0.0 --secret s3cret', 'control port open to the network'),
+    )
+    .command('pbx', 'Run the switchboard: registrar, call queue, console API', (y) =>
+      declarePbxOptions(y)
+        .example('$0 pbx --admin-password s3cret-admin', 'first start: creates the admin user')
+        .example('$0 pbx --drachtio 127.0.0.1:9022:cymru', 'use a running drachtio-server'),
+    )
+    .command('admin', 'Manage console users and phones (on the switchboard machine)', (y) =>
+      declareAdminCommands(y),
     )
     .demandCommand(1, 'Choose a command.')
     .strict()
@@ -48,8 +83,9 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
   });
   if (!result) throw new Error('yargs did not call back synchronously');
 
-  const command = String((result.argv._ as unknown[] | undefined)?.[0] ?? '');
-  const helpCommand = command === 'sip-server' ? 'dispatcher sip-server --help' : 'dispatcher --help';
+  const words = ((result.argv._ as unknown[] | undefined) ?? []).map(String);
+  const command = words[0] ?? '';
+  const helpCommand = ['dispatcher', ...knownCommandPath(words), '--help'].join(' ');
   if (result.error) return { kind: 'usage-error', errors: [result.error.message], helpCommand };
   if (result.argv.help || result.argv.version) return { kind: 'print', text: result.output };
 
@@ -60,9 +96,33 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
         ? { kind: 'sip-server', config: resolved.config }
         : { kind: 'usage-error', errors: resolved.errors, helpCommand };
     }
+    case 'pbx': {
+      const resolved = resolvePbxConfig(result.argv, environment);
+      return resolved.ok
+        ? { kind: 'pbx', config: resolved.config }
+        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+    }
+    case 'admin': {
+      const resolved = resolveAdminAction(result.argv, environment);
+      return resolved.ok
+        ? { kind: 'admin', action: resolved.action }
+        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+    }
     default:
       // Unreachable with .strict() and .demandCommand(); kept so a command
       // declared above without a case here fails loudly.
       return { kind: 'usage-error', errors: [`Unknown command: ${command}`], helpCommand };
   }
+}
+
+/** The leading words of argv that name commands, e.g. ['admin', 'user'] for `admin user ad`. */
+function knownCommandPath(words: readonly string[]): string[] {
+  const path: string[] = [];
+  let level: Record<string, object> = commandTree;
+  for (const word of words) {
+    if (!Object.hasOwn(level, word)) break;
+    path.push(word);
+    level = level[word] as Record<string, object>;
+  }
+  return path;
 }
