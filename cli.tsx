@@ -20,6 +20,15 @@ switch (commandLine.kind) {
     // A server has finished once it returns; exit even if a stray handle lingers.
     process.exit(await runSipServer(commandLine.config));
   }
+  case 'pbx': {
+    const { runPbx } = await import('./source/commands/pbx.js');
+    process.exit(await runPbx(commandLine.config));
+  }
+  case 'admin': {
+    const { runAdmin } = await import('./source/commands/admin.js');
+    process.exitCode = runAdmin(commandLine.action);
+    break;
+  }
   default: {
     const unhandled: never = commandLine;
     throw new Error(`unhandled command line ${JSON.stringify(unhandled)}`);
