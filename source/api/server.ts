@@ -181,7 +181,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         'Retry-After': String(Math.ceil(wait / 1000)),
       });
     }
-    const user = users.verify(login, password);
+    const user = await users.verify(login, password);
     if (!user) {
       throttle.fail(keys);
       count.loginsFailed++;

@@ -28,7 +28,11 @@ export interface PhoneDirectory {
 
 /** The console API's view of the users. */
 export interface UserDirectory {
-  /** The user when login and password match, else undefined (constant-time compare). */
-  verify(login: string, password: string): User | undefined;
+  /**
+   * The user when login and password match, else undefined (constant-time
+   * compare). Asynchronous: password hashing must not stall the switchboard's
+   * SIP work in the same process.
+   */
+  verify(login: string, password: string): Promise<User | undefined>;
   getUser(login: string): User | undefined;
 }

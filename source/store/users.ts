@@ -102,17 +102,17 @@ export class UserRepository implements UserDirectory {
   /**
    * The user when login and password match, else undefined. An unknown login
    * costs the same scrypt time as a known one, so response times do not tell
-   * which logins exist. Blocks the thread for the scrypt time; servers should
-   * prefer verifyAsync.
+   * which logins exist. Blocks the thread for the scrypt time: for one-shot
+   * commands; servers use verify.
    */
-  verify(login: string, password: string): User | undefined {
+  verifySync(login: string, password: string): User | undefined {
     const row = this.#byLogin.get(login);
     const matches = verifyPassword(password, row?.password_hash ?? unmatchableHash);
     return row && matches ? toUser(row) : undefined;
   }
 
-  /** verify with scrypt off the main thread. */
-  async verifyAsync(login: string, password: string): Promise<User | undefined> {
+  /** verifySync with scrypt off the main thread. */
+  async verify(login: string, password: string): Promise<User | undefined> {
     const row = this.#byLogin.get(login);
     const matches = await verifyPasswordAsync(password, row?.password_hash ?? unmatchableHash);
     if (!row || !matches) return undefined;

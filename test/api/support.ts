@@ -36,7 +36,7 @@ export function memoryUsers(list: TestUser[]): UserDirectory {
     }),
   );
   return {
-    verify(login, password) {
+    async verify(login, password) {
       const entry = users.get(login);
       if (!entry) return undefined;
       return timingSafeEqual(scryptSync(password, entry.salt, 32), entry.hash) ? entry.user : undefined;

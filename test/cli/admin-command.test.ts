@@ -142,7 +142,7 @@ describe('dispatcher admin as a process', () => {
 
     const store = openStore(data);
     try {
-      assert.equal(store.users.verify('anna', 'password1')?.login, 'anna');
+      assert.equal(store.users.verifySync('anna', 'password1')?.login, 'anna');
     } finally {
       store.close();
     }

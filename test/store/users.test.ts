@@ -53,15 +53,15 @@ describe('console users', () => {
     'verify returns the user for the right password and nothing for a wrong one or an unknown login',
     withStore(async (store) => {
       store.users.add({ login: 'anna', password: 'zażółć gęślą', roles: ['dispatcher'] });
-      assert.equal(store.users.verify('anna', 'zażółć gęślą')?.login, 'anna');
-      assert.equal(store.users.verify('anna', 'zażółć gęśla'), undefined);
-      assert.equal(store.users.verify('anna', ''), undefined);
-      assert.equal(store.users.verify('ghost', 'zażółć gęślą'), undefined);
-      assert.equal(store.users.verify('Not A Login!', 'x'), undefined);
+      assert.equal(store.users.verifySync('anna', 'zażółć gęślą')?.login, 'anna');
+      assert.equal(store.users.verifySync('anna', 'zażółć gęśla'), undefined);
+      assert.equal(store.users.verifySync('anna', ''), undefined);
+      assert.equal(store.users.verifySync('ghost', 'zażółć gęślą'), undefined);
+      assert.equal(store.users.verifySync('Not A Login!', 'x'), undefined);
 
-      assert.equal((await store.users.verifyAsync('anna', 'zażółć gęślą'))?.login, 'anna');
-      assert.equal(await store.users.verifyAsync('anna', 'wrong password'), undefined);
-      assert.equal(await store.users.verifyAsync('ghost', 'zażółć gęślą'), undefined);
+      assert.equal((await store.users.verify('anna', 'zażółć gęślą'))?.login, 'anna');
+      assert.equal(await store.users.verify('anna', 'wrong password'), undefined);
+      assert.equal(await store.users.verify('ghost', 'zażółć gęślą'), undefined);
     }),
   );
 
@@ -69,7 +69,7 @@ describe('console users', () => {
     'a password typed with decomposed accents matches the composed one',
     withStore((store) => {
       store.users.add({ login: 'ela', password: 'gęś-gęś-gęś', roles: ['dispatcher'] });
-      assert.equal(store.users.verify('ela', 'gęś-gęś-gęś'.normalize('NFD'))?.login, 'ela');
+      assert.equal(store.users.verifySync('ela', 'gęś-gęś-gęś'.normalize('NFD'))?.login, 'ela');
     }),
   );
 
@@ -101,8 +101,8 @@ describe('console users', () => {
         });
         return times.sort((a, b) => a - b)[2]!;
       };
-      const known = median(() => store.users.verify('anna', 'wrong password'));
-      const unknown = median(() => store.users.verify('ghost', 'wrong password'));
+      const known = median(() => store.users.verifySync('anna', 'wrong password'));
+      const unknown = median(() => store.users.verifySync('ghost', 'wrong password'));
       assert.ok(unknown > known * 0.5, `unknown login took ${unknown} ms, known ${known} ms`);
     }),
   );
@@ -116,7 +116,7 @@ describe('console users', () => {
         storeError('duplicate', /anna already exists/),
       );
       assert.equal(store.users.count(), 1);
-      assert.equal(store.users.verify('anna', 'password1')?.login, 'anna');
+      assert.equal(store.users.verifySync('anna', 'password1')?.login, 'anna');
     }),
   );
 
@@ -161,8 +161,8 @@ describe('console users', () => {
     withStore((store) => {
       store.users.add({ login: 'anna', password: 'old password', roles: ['dispatcher'] });
       store.users.setPassword('anna', 'new password');
-      assert.equal(store.users.verify('anna', 'old password'), undefined);
-      assert.equal(store.users.verify('anna', 'new password')?.login, 'anna');
+      assert.equal(store.users.verifySync('anna', 'old password'), undefined);
+      assert.equal(store.users.verifySync('anna', 'new password')?.login, 'anna');
       assert.throws(() => store.users.setPassword('anna', 'short'), storeError('invalid', /password/));
       assert.throws(() => store.users.setPassword('ghost', 'long enough'), storeError('not-found', /no user ghost/));
     }),
@@ -174,7 +174,7 @@ describe('console users', () => {
       store.users.add({ login: 'anna', password: 'password1', roles: ['dispatcher', 'configure'] });
       store.users.remove('anna');
       assert.equal(store.users.getUser('anna'), undefined);
-      assert.equal(store.users.verify('anna', 'password1'), undefined);
+      assert.equal(store.users.verifySync('anna', 'password1'), undefined);
       assert.equal(store.users.count(), 0);
       assert.throws(() => store.users.remove('anna'), storeError('not-found', /no user anna/));
       // The login is free again.
