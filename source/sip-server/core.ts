@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { hostPort, parseUri, parseVia, formatVia, tagOf, uriOf } from './address.js';
 import { AppConnection, CRLF, type ControlFrame } from './control.js';
 import { DialogTable, type Dialog } from './dialogs.js';
-import { findHeaderEnd, parseHead, SipMessage, splitList, type SipParseError } from './message.js';
+import { displayName, findHeaderEnd, parseHead, SipMessage, splitList, type SipParseError } from './message.js';
 import type { SipEndpoint, SipTransportName } from './options.js';
 import { reasonPhrase } from './reasons.js';
 import {
@@ -855,6 +855,9 @@ function parseAppMessage(text: string): SipMessage {
   const end = findHeaderEnd(buf);
   const msg = parseHead(end ? buf.toString('utf8', 0, end.at) : text);
   if (end) msg.body = buf.subarray(end.at + end.length);
+  // drachtio-srf writes header names in lower case; drachtio-server puts them
+  // on the wire capitalised (Www-Authenticate -> WWW-Authenticate, x-foo -> X-Foo).
+  for (const h of msg.headers) h.name = displayName(h.key);
   return msg;
 }
 
