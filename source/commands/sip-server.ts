@@ -6,8 +6,7 @@ import { createLogger } from '../log.js';
 import { createSipServer } from '../sip-server/index.js';
 import type { SipServer } from '../sip-server/options.js';
 import type { SipServerConfig } from './sip-server-config.js';
-
-const stopSignals = ['SIGINT', 'SIGTERM'] as const;
+import { firstStopSignal } from './stop-signal.js';
 
 /** Runs until a stop signal; resolves to the process exit code. */
 export async function runSipServer(config: SipServerConfig): Promise<number> {
@@ -56,25 +55,4 @@ function announce(server: SipServer, logger: Logger): void {
 
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-/**
- * Resolves on the first SIGINT/SIGTERM. The handlers stay installed for the
- * life of the process (removing them would restore the default, fatal action):
- * a second signal means someone wants out now, not after a slow close.
- */
-function firstStopSignal(logger: Logger): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let received = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (!received) {
-        received = true;
-        resolve(signal);
-        return;
-      }
-      logger.warn({ signal }, `${signal} received again, exiting without a clean stop`);
-      process.exit(1);
-    };
-    for (const s of stopSignals) process.on(s, onSignal);
-  });
 }
