@@ -1,0 +1,269 @@
+// SIPp as the benchmark's caller (UAC) and callee (UAS): command lines, and
+// reading back what each run wrote (-trace_stat, -trace_counts, -trace_screen,
+// -trace_rtt). Each SIPp runs in a directory of its own, bound to 127.0.0.1.
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Transport } from './options.js';
+import { exited, freePort, LOOPBACK, spawnTracked, stopChild } from './processes.js';
+
+export const SCENARIOS = fileURLToPath(new URL('../scenarios/', import.meta.url));
+const SIPP = process.env.SIPP ?? 'sipp';
+/** SIPp's own socket buffers: large enough that drops are not SIPp's doing. */
+const BUFFER_BYTES = String(1024 * 1024);
+
+export const sippTransport = (t: Transport) => (t === 'udp' ? 'u1' : 't1');
+
+export interface MessageCount {
+  index: number;
+  /** Method or status, e.g. "INVITE", "200". */
+  label: string;
+  direction: 'sent' | 'recv';
+  count: number;
+  /** Sent: SIPp's own retransmissions. Received: duplicates the server sent. */
+  retrans: number;
+  timeouts: number;
+  unexpected: number;
+}
+
+export interface SippOutcome {
+  exitCode: number | null;
+  /** Every cumulative column of the statistics file, by name without "(C)". */
+  stats: Record<string, string>;
+  messages: MessageCount[];
+  /** Seconds from SIPp's start to its last counts line (ms resolution). */
+  elapsedSeconds: number;
+  /** Response times of RTD 1 in ms, one per call (SIPp's resolution: 1 ms). */
+  rtts: number[];
+  /** The scenario screen (message table) as SIPp last drew it. */
+  screen: string;
+  stderr: string;
+  dir: string;
+}
+
+function lastCsvRow(text: string): Record<string, string> {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length < 2) return {};
+  const header = lines[0]!.split(';');
+  const row = lines[lines.length - 1]!.split(';');
+  return Object.fromEntries(header.map((name, i) => [name, row[i] ?? '']));
+}
+
+/** "00:00:05:007000" (h:m:s:usec) or "00:00:05" -> seconds. */
+export function parseSippDuration(text: string | undefined): number {
+  const parts = (text ?? '').split(':').map(Number);
+  if (parts.length < 3 || parts.some((n) => !Number.isFinite(n))) return 0;
+  return parts[0]! * 3600 + parts[1]! * 60 + parts[2]! + (parts[3] ?? 0) / 1e6;
+}
+
+export function parseCounts(row: Record<string, string>): MessageCount[] {
+  const byIndex = new Map<number, MessageCount>();
+  for (const [name, value] of Object.entries(row)) {
+    const m = /^(\d+)_(.+)_(Sent|Recv|Retrans|Timeout|Unexp)$/.exec(name);
+    if (!m) continue;
+    const index = Number(m[1]);
+    const n = Number(value) || 0;
+    let entry = byIndex.get(index);
+    if (!entry) {
+      entry = { index, label: m[2]!, direction: 'recv', count: 0, retrans: 0, timeouts: 0, unexpected: 0 };
+      byIndex.set(index, entry);
+    }
+    if (m[3] === 'Sent') [entry.direction, entry.count] = ['sent', n];
+    else if (m[3] === 'Recv') [entry.direction, entry.count] = ['recv', n];
+    else if (m[3] === 'Retrans') entry.retrans = n;
+    else if (m[3] === 'Timeout') entry.timeouts = n;
+    else entry.unexpected = n;
+  }
+  return [...byIndex.values()].sort((a, b) => a.index - b.index);
+}
+
+export function parseRtts(text: string): number[] {
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    const [, ms, rtd] = line.trim().split(';');
+    if (rtd === '1' && ms !== undefined && ms !== '' && Number.isFinite(Number(ms))) out.push(Number(ms));
+  }
+  return out;
+}
+
+/** The first screen of a -trace_screen log: header, counters and the message table. */
+export function scenarioScreen(log: string): string {
+  const lines = log.split('\n');
+  const start = lines.findIndex((l) => l.includes('Scenario Screen'));
+  if (start === -1) return '';
+  const end = lines.findIndex((l, i) => i > start && /^-{5,}/.test(l) && !l.includes('Scenario Screen'));
+  return lines.slice(start, end === -1 ? undefined : end).join('\n').trimEnd();
+}
+
+async function readOutcome(dir: string, exitCode: number | null, stderr: string): Promise<SippOutcome> {
+  const files = await readdir(dir);
+  const read = async (suffix: string) => {
+    const file = files.find((f) => f.endsWith(suffix));
+    return file ? readFile(path.join(dir, file), 'utf8') : '';
+  };
+  const statsRow = lastCsvRow(await read('stats.csv'));
+  const stats: Record<string, string> = {};
+  for (const [name, value] of Object.entries(statsRow)) {
+    const m = /^(.*)\(C\)$/.exec(name);
+    if (m) stats[m[1]!] = value;
+  }
+  const countsRow = lastCsvRow(await read('_counts.csv'));
+  return {
+    exitCode,
+    stats,
+    messages: parseCounts(countsRow),
+    elapsedSeconds: parseSippDuration(countsRow.ElapsedTime),
+    rtts: parseRtts(await read('_rtt.csv')),
+    screen: scenarioScreen(await read('_screen.log')),
+    stderr,
+    dir,
+  };
+}
+
+interface Launched {
+  child: ChildProcess;
+  port: number;
+  done: Promise<SippOutcome>;
+}
+
+async function launch(dir: string, args: (port: number, controlPort: number) => string[], watchdogMs: number): Promise<Launched> {
+  await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const controlPort = await freePort();
+  const child = spawnTracked(SIPP, args(port, controlPort), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8_000);
+  });
+  // SIPp ends itself at its -timeout; this only guards against it hanging.
+  const watchdog = setTimeout(() => void stopChild(child, 1_000), watchdogMs);
+  const done = (async () => {
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', () => resolve());
+    });
+    clearTimeout(watchdog);
+    return readOutcome(dir, child.exitCode, stderr);
+  })();
+  return { child, port, done };
+}
+
+const commonArgs = (transport: Transport, port: number, controlPort: number, stat: string) => [
+  '-t', sippTransport(transport),
+  '-i', LOOPBACK,
+  '-bind_local',
+  '-p', String(port),
+  '-ci', LOOPBACK,
+  '-cp', String(controlPort),
+  '-nostdin',
+  '-buff_size', BUFFER_BYTES,
+  '-trace_stat', '-stf', stat,
+  '-trace_counts',
+  '-trace_screen',
+];
+
+function hexPort(port: number): string {
+  return port.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** Whether something listens on 127.0.0.1:port per /proc/net (no child needed). */
+async function listening(port: number, transport: Transport): Promise<boolean> {
+  const table = await readFile(transport === 'udp' ? '/proc/net/udp' : '/proc/net/tcp', 'utf8');
+  return table.split('\n').some((line) => {
+    const cols = line.trim().split(/\s+/);
+    return cols[1] === `0100007F:${hexPort(port)}` && (transport === 'udp' || cols[3] === '0A');
+  });
+}
+
+export interface Callee {
+  pid: number;
+  port: number;
+  /** A request-URI reaching this callee over its transport. */
+  uri: string;
+  /** Ends it (SIGUSR1, then SIGTERM, to its PID) and reads its results. */
+  stop(): Promise<SippOutcome>;
+}
+
+/** The callee SIPp, answering every INVITE; resolves once its socket is bound. */
+export async function startCallee(dir: string, transport: Transport, timeoutSeconds: number): Promise<Callee> {
+  for (let attempt = 0; ; attempt++) {
+    const launched = await launch(
+      dir,
+      (port, controlPort) => [
+        '-sf', path.join(SCENARIOS, 'uas-answer.xml'),
+        ...commonArgs(transport, port, controlPort, 'uas-stats.csv'),
+        '-timeout', `${timeoutSeconds}s`,
+      ],
+      (timeoutSeconds + 10) * 1000,
+    );
+    const { child, port } = launched;
+    let gone = false;
+    void exited(child).then(() => {
+      gone = true;
+    });
+    const deadline = Date.now() + 10_000;
+    while (!gone && !(await listening(port, transport))) {
+      if (Date.now() > deadline) {
+        await stopChild(child);
+        throw new Error(`SIPp callee did not bind 127.0.0.1:${port}\n${(await launched.done).stderr}`);
+      }
+      await delay(20);
+    }
+    if (gone) {
+      const outcome = await launched.done;
+      if (attempt < 3 && /bind/i.test(outcome.stderr)) continue; // lost a port race
+      throw new Error(`SIPp callee exited at start (code ${outcome.exitCode})\n${outcome.stderr}`);
+    }
+    return {
+      pid: child.pid!,
+      port,
+      uri: `sip:service@${LOOPBACK}:${port};transport=${transport}`,
+      async stop() {
+        // SIGUSR1 is SIPp's soft exit: it finishes open calls and writes every
+        // file, the screen included (SIGTERM skips the screen).
+        if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGUSR1');
+        await Promise.race([exited(child), delay(3_000)]);
+        await stopChild(child);
+        return launched.done;
+      },
+    };
+  }
+}
+
+export interface CallerRun {
+  pid: number;
+  done: Promise<SippOutcome>;
+}
+
+/** The caller SIPp: `calls` short calls at `rate` per second to `remote`. */
+export async function startCaller(
+  dir: string,
+  transport: Transport,
+  remote: string,
+  rate: number,
+  calls: number,
+  timeoutSeconds: number,
+): Promise<CallerRun> {
+  const launched = await launch(
+    dir,
+    (port, controlPort) => [
+      remote,
+      '-sf', path.join(SCENARIOS, 'uac-short-call.xml'),
+      ...commonArgs(transport, port, controlPort, 'uac-stats.csv'),
+      '-s', 'service',
+      '-r', String(rate),
+      '-rp', '1000ms',
+      '-m', String(calls),
+      '-recv_timeout', '10000',
+      '-timeout', `${timeoutSeconds}s`,
+      '-timeout_error',
+      '-trace_rtt', '-rtt_freq', '1',
+      '-trace_err', '-error_file', 'uac-errors.log',
+    ],
+    (timeoutSeconds + 10) * 1000,
+  );
+  return { pid: launched.child.pid!, done: launched.done };
+}
+
