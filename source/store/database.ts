@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
+import { CallLog } from './calls.js';
 import { migrate } from './migrations.js';
 import { PhoneRepository } from './phones.js';
 import { UserRepository } from './users.js';
@@ -17,6 +18,7 @@ export const busyTimeoutMs = 5000;
 export interface Store {
   readonly users: UserRepository;
   readonly phones: PhoneRepository;
+  readonly calls: CallLog;
   /** Absolute path of the database file. */
   readonly file: string;
   /** The schema version after migrations: PRAGMA user_version. */
@@ -55,9 +57,11 @@ export function openStore(dataDir: string): Store {
     const schemaVersion = migrate(db);
     const users = new UserRepository(db);
     const phones = new PhoneRepository(db);
+    const calls = new CallLog(db);
     return {
       users,
       phones,
+      calls,
       file,
       schemaVersion,
       close() {
