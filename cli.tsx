@@ -29,6 +29,11 @@ switch (commandLine.kind) {
     process.exitCode = runAdmin(commandLine.action);
     break;
   }
+  case 'calls': {
+    const { runCalls } = await import('./source/commands/calls.js');
+    process.exitCode = runCalls(commandLine.options);
+    break;
+  }
   default: {
     const unhandled: never = commandLine;
     throw new Error(`unhandled command line ${JSON.stringify(unhandled)}`);

@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { declareAdminCommands, resolveAdminAction, type AdminAction } from './admin-config.js';
 import { packageVersion } from './package-version.js';
 import { declarePbxOptions, resolvePbxConfig, type PbxConfig } from './pbx-config.js';
+import { declareCallsOptions, resolveCallsOptions, type CallsOptions } from './calls-config.js';
 import { declareSipServerOptions, resolveSipServerConfig, type SipServerConfig } from './sip-server-config.js';
 
 export type CommandLine =
@@ -16,7 +17,8 @@ export type CommandLine =
   | { kind: 'usage-error'; errors: string[]; helpCommand: string }
   | { kind: 'sip-server'; config: SipServerConfig }
   | { kind: 'pbx'; config: PbxConfig }
-  | { kind: 'admin'; action: AdminAction };
+  | { kind: 'admin'; action: AdminAction }
+  | { kind: 'calls'; options: CallsOptions };
 
 export interface ParseContext {
   /** Defaults to the version in package.json. */
@@ -35,6 +37,7 @@ export interface ParseContext {
 const commandTree: Record<string, Record<string, Record<string, object>>> = {
   'sip-server': {},
   pbx: {},
+  calls: {},
   admin: {
     user: { add: {}, list: {}, passwd: {}, remove: {} },
     phone: { add: {}, list: {}, remove: {} },
@@ -66,6 +69,11 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
     )
     .command('admin', 'Manage console users and phones (on the switchboard machine)', (y) =>
       declareAdminCommands(y),
+    )
+    .command('calls', 'List recent calls from the call log', (y) =>
+      declareCallsOptions(y)
+        .example('$0 calls', 'the last 50 calls')
+        .example('$0 calls --csv --limit 1000 > calls.csv', 'export for a spreadsheet'),
     )
     .demandCommand(1, 'Choose a command.')
     .strict()
@@ -106,6 +114,12 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
       const resolved = resolveAdminAction(result.argv, environment);
       return resolved.ok
         ? { kind: 'admin', action: resolved.action }
+        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+    }
+    case 'calls': {
+      const resolved = resolveCallsOptions(result.argv, environment);
+      return resolved.ok
+        ? { kind: 'calls', options: resolved.options }
         : { kind: 'usage-error', errors: resolved.errors, helpCommand };
     }
     default:
