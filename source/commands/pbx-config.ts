@@ -30,7 +30,20 @@ export const pbxDefaults = {
   leaseMs: 3000,
   loginFailLimit: 5,
   loginLockSeconds: 300,
+  queueNumber: '100',
+  waiting: 'music' as WaitingMode,
+  strategy: 'longest-idle' as Strategy,
+  ringTimeoutSeconds: 20,
+  missedBeforePause: 2,
+  wrapUpSeconds: 0,
+  record: true,
+  rtpPorts: { min: 20000, max: 29999 },
 } as const;
+
+export const waitingModes = ['music', 'ringback'] as const;
+export type WaitingMode = (typeof waitingModes)[number];
+export const strategies = ['longest-idle', 'ring-all'] as const;
+export type Strategy = (typeof strategies)[number];
 
 export interface PbxConfig {
   /** Absolute data directory: the database (see data-dir.ts for the default). */
@@ -64,6 +77,24 @@ export interface PbxConfig {
   /** Failed console logins tolerated before the login is locked. */
   loginFailLimit: number;
   loginLockSeconds: number;
+  /** The number passengers dial. */
+  queueNumber: string;
+  /** Trunk addresses or CIDR blocks whose calls to the queue number are accepted. */
+  trunks: string[];
+  /** Waiting callers hear music (answered) or ringback (unanswered, 180 Ringing). */
+  waiting: WaitingMode;
+  strategy: Strategy;
+  ringTimeoutSeconds: number;
+  /** Consecutive missed offers that pause a station ("missed calls"). */
+  missedBeforePause: number;
+  wrapUpSeconds: number;
+  /** Maximum wait before a caller goes to `overflowTo`; undefined = never. */
+  overflowAfterSeconds: number | undefined;
+  /** Where overflowing callers are sent (a SIP URI). */
+  overflowTo: string | undefined;
+  record: boolean;
+  /** UDP ports for RTP (even numbers are used). */
+  rtpPorts: { min: number; max: number };
 }
 
 export type PbxConfigResult = { ok: true; config: PbxConfig } | { ok: false; errors: string[] };
@@ -101,7 +132,18 @@ export function declarePbxOptions<T>(yargs: Argv<T>) {
     )
     .option('lease', text('console heartbeat lease, milliseconds', String(d.leaseMs)))
     .option('login-fail-limit', text('failed console logins before the login is locked', String(d.loginFailLimit)))
-    .option('login-lock', text('how long a login stays locked, seconds', String(d.loginLockSeconds)));
+    .option('login-lock', text('how long a login stays locked, seconds', String(d.loginLockSeconds)))
+    .option('queue-number', text('the number passengers dial', d.queueNumber))
+    .option('trunk', text('trusted trunk address or CIDR block whose calls join the queue; repeatable', 'none'))
+    .option('waiting', text(`what waiting callers get: ${waitingModes.join(' (answered, hold music), ')} (unanswered, 180 Ringing)`, d.waiting))
+    .option('strategy', text(`how callers are offered: ${strategies.join(', ')}`, d.strategy))
+    .option('ring-timeout', text('seconds a station rings before the caller moves on', String(d.ringTimeoutSeconds)))
+    .option('missed-before-pause', text('consecutive missed calls that pause a station', String(d.missedBeforePause)))
+    .option('wrap-up', text('seconds after a call before the station gets the next caller', String(d.wrapUpSeconds)))
+    .option('overflow-after', text('seconds a caller may wait before going to --overflow-to', 'off'))
+    .option('overflow-to', text('SIP URI overflowing callers are sent to (with --overflow-after)'))
+    .option('record', { type: 'boolean', describe: 'record answered calls (--no-record to turn off)', default: undefined, defaultDescription: 'on' })
+    .option('rtp-ports', text('UDP port range for RTP, min-max', `${d.rtpPorts.min}-${d.rtpPorts.max}`));
 }
 
 /** Raw values as yargs hands them over (camel-cased keys are added by yargs too). */
@@ -123,6 +165,17 @@ export interface RawPbxArgs {
   lease?: unknown;
   'login-fail-limit'?: unknown;
   'login-lock'?: unknown;
+  'queue-number'?: unknown;
+  trunk?: unknown;
+  waiting?: unknown;
+  strategy?: unknown;
+  'ring-timeout'?: unknown;
+  'missed-before-pause'?: unknown;
+  'wrap-up'?: unknown;
+  'overflow-after'?: unknown;
+  'overflow-to'?: unknown;
+  record?: unknown;
+  'rtp-ports'?: unknown;
 }
 
 export function resolvePbxConfig(raw: RawPbxArgs, context: DataDirContext): PbxConfigResult {
@@ -215,6 +268,38 @@ export function resolvePbxConfig(raw: RawPbxArgs, context: DataDirContext): PbxC
   const loginFailLimit = integer('login-fail-limit', d.loginFailLimit, 1, 1000, 'a count');
   const loginLockSeconds = integer('login-lock', d.loginLockSeconds, 1, 86_400, 'seconds');
 
+  const queueNumber = single(raw['queue-number'], 'queue-number', errors) ?? d.queueNumber;
+  if (!/^[0-9*#]{1,15}$/.test(queueNumber)) errors.push(`--queue-number ${JSON.stringify(queueNumber)}: expected up to 15 digits`);
+  const trunks = raw.trunk === undefined ? [] : ([] as unknown[]).concat(raw.trunk).map(String);
+  for (const trunk of trunks) {
+    const [address, bits] = trunk.split('/');
+    const family = isIP(address ?? '');
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!family || !bitsOk) errors.push(`--trunk ${JSON.stringify(trunk)}: expected an IP address or CIDR block, e.g. 192.0.2.10 or 192.0.2.0/24`);
+  }
+  const waiting = single(raw.waiting, 'waiting', errors) ?? d.waiting;
+  if (!(waitingModes as readonly string[]).includes(waiting)) errors.push(`--waiting ${JSON.stringify(waiting)}: expected ${waitingModes.join(' or ')}`);
+  const strategy = single(raw.strategy, 'strategy', errors) ?? d.strategy;
+  if (!(strategies as readonly string[]).includes(strategy)) errors.push(`--strategy ${JSON.stringify(strategy)}: expected ${strategies.join(' or ')}`);
+  const ringTimeoutSeconds = integer('ring-timeout', d.ringTimeoutSeconds, 1, 600, 'seconds');
+  const missedBeforePause = integer('missed-before-pause', d.missedBeforePause, 1, 100, 'a count');
+  const wrapUpSeconds = integer('wrap-up', d.wrapUpSeconds, 0, 3600, 'seconds');
+  const overflowText = single(raw['overflow-after'], 'overflow-after', errors);
+  const overflowAfterSeconds = overflowText === undefined ? undefined : integer('overflow-after', 0, 1, 86_400, 'seconds');
+  const overflowTo = single(raw['overflow-to'], 'overflow-to', errors);
+  if (overflowTo !== undefined && !/^sips?:[^\s]+$/.test(overflowTo)) errors.push(`--overflow-to ${JSON.stringify(overflowTo)}: expected a SIP URI`);
+  if ((overflowAfterSeconds === undefined) !== (overflowTo === undefined)) errors.push('--overflow-after and --overflow-to go together');
+  const record = raw.record === undefined ? d.record : raw.record === true || raw.record === 'true';
+  const portsText = single(raw['rtp-ports'], 'rtp-ports', errors);
+  let rtpPorts: { min: number; max: number } = { ...d.rtpPorts };
+  if (portsText !== undefined) {
+    const m = /^(\d{1,5})-(\d{1,5})$/.exec(portsText);
+    const min = Number(m?.[1]);
+    const max = Number(m?.[2]);
+    if (!m || min < 1024 || max > 65535 || max - min < 3) errors.push(`--rtp-ports ${JSON.stringify(portsText)}: expected min-max within 1024-65535, at least 4 ports`);
+    else rtpPorts = { min, max };
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -236,6 +321,17 @@ export function resolvePbxConfig(raw: RawPbxArgs, context: DataDirContext): PbxC
       leaseMs,
       loginFailLimit,
       loginLockSeconds,
+      queueNumber,
+      trunks,
+      waiting: waiting as WaitingMode,
+      strategy: strategy as Strategy,
+      ringTimeoutSeconds,
+      missedBeforePause,
+      wrapUpSeconds,
+      overflowAfterSeconds,
+      overflowTo,
+      record,
+      rtpPorts,
     },
   };
 }

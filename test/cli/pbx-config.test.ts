@@ -38,6 +38,17 @@ describe('dispatcher pbx options', () => {
       leaseMs: 3000,
       loginFailLimit: 5,
       loginLockSeconds: 300,
+      queueNumber: '100',
+      trunks: [],
+      waiting: 'music',
+      strategy: 'longest-idle',
+      ringTimeoutSeconds: 20,
+      missedBeforePause: 2,
+      wrapUpSeconds: 0,
+      overflowAfterSeconds: undefined,
+      overflowTo: undefined,
+      record: true,
+      rtpPorts: { min: 20000, max: 29999 },
     });
   });
 
@@ -60,6 +71,18 @@ describe('dispatcher pbx options', () => {
       '--lease', '1500',
       '--login-fail-limit', '10',
       '--login-lock', '60',
+      '--queue-number', '9191',
+      '--trunk', '127.0.0.2',
+      '--trunk', '10.0.0.0/8',
+      '--waiting', 'ringback',
+      '--strategy', 'ring-all',
+      '--ring-timeout', '15',
+      '--missed-before-pause', '3',
+      '--wrap-up', '5',
+      '--overflow-after', '120',
+      '--overflow-to', 'sip:night@127.0.0.3',
+      '--no-record',
+      '--rtp-ports', '30000-30100',
     ]);
     assert.deepEqual(config, {
       dataDir: '/srv/taxi/var',
@@ -79,6 +102,17 @@ describe('dispatcher pbx options', () => {
       leaseMs: 1500,
       loginFailLimit: 10,
       loginLockSeconds: 60,
+      queueNumber: '9191',
+      trunks: ['127.0.0.2', '10.0.0.0/8'],
+      waiting: 'ringback',
+      strategy: 'ring-all',
+      ringTimeoutSeconds: 15,
+      missedBeforePause: 3,
+      wrapUpSeconds: 5,
+      overflowAfterSeconds: 120,
+      overflowTo: 'sip:night@127.0.0.3',
+      record: false,
+      rtpPorts: { min: 30000, max: 30100 },
     });
   });
 
@@ -212,5 +246,19 @@ describe('dispatcher pbx options', () => {
       assert.match(help, new RegExp(`${option}\\b`), option);
     }
     assert.match(help, /default: 127\.0\.0\.1:8080/);
+  });
+});
+
+describe('dispatcher pbx call distribution options', () => {
+  const errorsOf = (args: string[]) => {
+    const r = parseArgs(['pbx', ...args], { env: {}, homedir: '/home/ola', cwd: '/srv' });
+    return r.kind === 'usage-error' ? r.errors.join('\n') : '';
+  };
+  test('refuses bad trunks, waiting modes, strategies and port ranges with one message each', () => {
+    const text = errorsOf(['--trunk', 'trunk.example', '--waiting', 'silence', '--strategy', 'random', '--rtp-ports', '10-5']);
+    for (const word of ['--trunk', '--waiting', '--strategy', '--rtp-ports']) assert.match(text, new RegExp(word));
+  });
+  test('needs --overflow-after and --overflow-to together', () => {
+    assert.match(errorsOf(['--overflow-after', '60']), /go together/);
   });
 });
