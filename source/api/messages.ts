@@ -119,6 +119,8 @@ export interface QueuedCaller {
   /** Caller's number as the trunk gave it, when known. */
   from: string | null;
   waitingSince: number;
+  /** Extensions ringing for this caller now; empty while the caller waits. */
+  ringing: string[];
 }
 
 export type RefusalReason =
