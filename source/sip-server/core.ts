@@ -269,8 +269,7 @@ export class SipCore {
     this.withTarget(hopUri, transport, undefined, (target) => {
       if (!target) return app.reply(frameId, 'NOK', `cannot resolve ${hopUri.host}`);
       const ar = this.startClient(app, req, branch, target);
-      const wire = req.toString();
-      this.replySent(app, frameId, ar.ct.sent!, target, wire, `${ar.id}|Msg sent:|`);
+      this.replySent(app, frameId, ar.ct.sent!, target, ar.ct.data.toString('utf8'), `${ar.id}|Msg sent:|`);
     });
   }
 
@@ -303,12 +302,11 @@ export class SipCore {
     const flow = transport === dialog.transport ? dialog.flow : undefined;
     this.withTarget(hopUri, transport, flow, (target) => {
       if (!target) return app.reply(frameId, 'NOK', `cannot resolve ${hopUri.host}`);
-      const wire = req.toString();
       if (method === 'ACK') {
         const data = req.toBuffer();
         dialog.lastAck = { seq, data, target };
         const sent = this.transports.send(target, data);
-        return this.replySent(app, frameId, sent, target, wire, `|Msg sent:|`);
+        return this.replySent(app, frameId, sent, target, data.toString('utf8'), `|Msg sent:|`);
       }
       if (method === 'INVITE') dialog.appReinvitePending = true;
       if (method === 'BYE' && dialog.pending2xx) {
@@ -316,7 +314,7 @@ export class SipCore {
         dialog.pending2xx = undefined;
       }
       const ar = this.startClient(app, req, branch, target, dialog);
-      this.replySent(app, frameId, ar.ct.sent!, target, wire, `${ar.id}|Msg sent:|`);
+      this.replySent(app, frameId, ar.ct.sent!, target, ar.ct.data.toString('utf8'), `${ar.id}|Msg sent:|`);
     });
   }
 
@@ -737,18 +735,19 @@ export class SipCore {
     const res = this.buildResponse(nr, status, appMsg.reason, appMsg);
     const req = st.request;
     const target = st.responseTarget();
-    const sent = st.send(res);
+    // Serialised once: sent, retransmitted until the ACK, and echoed to the app.
+    const data = res.toBuffer();
+    const sent = st.send(res, undefined, data);
     let dialogId = nr.dialog?.id ?? '';
     if (status >= 200) clearTimeout(nr.expiry);
     if (req.method === 'INVITE' && status >= 200 && nr.dialog) nr.dialog.peerReinvitePending = false;
     if (status >= 200 && status < 300 && (req.method === 'INVITE' || req.method === 'SUBSCRIBE')) {
       const dialog = nr.dialog ?? this.createUasDialog(nr, res, app);
       dialogId = dialog.id;
-      if (req.method === 'INVITE') this.retransmit2xx(dialog, res.toBuffer(), target, req.cseq().seq);
+      if (req.method === 'INVITE') this.retransmit2xx(dialog, data, target, req.cseq().seq);
     }
     if (req.method === 'BYE' && status >= 200 && nr.dialog) this.dialogs.remove(nr.dialog);
-    const wire = res.toString();
-    app.reply(frameId, true, `application|${Buffer.byteLength(wire)}|${sent.transport}|${target.address}|${target.port}|${stamp()}|${nr.id}|${dialogId}||Msg sent:|${CRLF}${wire}`);
+    app.reply(frameId, true, `application|${data.length}|${sent.transport}|${target.address}|${target.port}|${stamp()}|${nr.id}|${dialogId}||Msg sent:|${CRLF}${data.toString('utf8')}`);
   }
 
   private createUasDialog(nr: NetworkRequest, res: SipMessage, app: AppConnection): Dialog {

@@ -85,8 +85,7 @@ export class ServerTransaction {
     return { transport: 'udp', address, port };
   }
 
-  send(response: SipMessage, onError?: (err: Error) => void): Sent {
-    const data = response.toBuffer();
+  send(response: SipMessage, onError?: (err: Error) => void, data = response.toBuffer()): Sent {
     const target = this.responseTarget();
     this.last = { data, target, status: response.status };
     const sent = this.wire.send(target, data, (err) => err && onError?.(err));
