@@ -331,11 +331,11 @@ export class CallDistribution {
       case 'offer-result': {
         const offer = this.offers.get(d.offerId);
         if (offer) this.o.calls.offerEnded(offer.logId, logResult(d.result), at);
-        if (d.result !== 'answered') this.offers.delete(d.offerId);
+        this.offers.delete(d.offerId);
         return;
       }
       case 'connect':
-        return void this.connect(d.callerId, d.extension, d.offerId).catch((err) => this.log.error({ err }, 'connect failed'));
+        return void this.connect(d.callerId, d.extension).catch((err) => this.log.error({ err }, 'connect failed'));
       case 'pause-station':
         this.log.info({ extension: d.extension }, 'station paused after missed calls');
         this.o.board.pause(d.extension, 'missed-calls');
@@ -354,11 +354,10 @@ export class CallDistribution {
     }
   }
 
-  private async connect(callerId: string, extension: string, offerId: string): Promise<void> {
+  private async connect(callerId: string, extension: string): Promise<void> {
     const call = this.callers.get(callerId);
-    const offer = this.offers.get(offerId);
-    this.offers.delete(offerId);
-    if (!call || !offer || !call.station) return;
+    // The answered offer's phone leg was kept on the call when it answered.
+    if (!call || call.station?.extension !== extension) return;
     const at = this.now();
     call.answeredAt = at;
     this.o.board.setInCall(extension, true);
