@@ -79,6 +79,35 @@ export class LevelMeter {
     this.#counts[block] = count;
   }
 
+  /**
+   * Adds a block already summed up by the caller (sum of squares, peak
+   * magnitude, sample count), e.g. while decoding a packet, to save a pass.
+   * Any partly filled block from `add` is closed first.
+   */
+  addBlock(sumSquares: number, peak: number, count: number): void {
+    if (count <= 0) return;
+    const n = this.#sums.length;
+    if (this.#counts[this.#block]! > 0) this.#close();
+    const block = this.#block;
+    this.#sums[block] = sumSquares;
+    this.#peaks[block] = peak;
+    this.#counts[block] = count;
+    this.#block = (block + 1) % n;
+    this.#sums[this.#block] = 0;
+    this.#peaks[this.#block] = 0;
+    this.#counts[this.#block] = 0;
+    if (this.#filled < n - 1) this.#filled++;
+  }
+
+  #close(): void {
+    const n = this.#sums.length;
+    this.#block = (this.#block + 1) % n;
+    this.#sums[this.#block] = 0;
+    this.#peaks[this.#block] = 0;
+    this.#counts[this.#block] = 0;
+    if (this.#filled < n - 1) this.#filled++;
+  }
+
   /** Level of the last full window (fewer blocks early on); silence before any audio. */
   level(): Level {
     let sum = 0;

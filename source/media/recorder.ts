@@ -3,7 +3,8 @@
 // each side's playout buffer (silence from a side that sent nothing), so the
 // two channels stay aligned in time however the packets arrived. Frames
 // gather in a one-second chunk that goes to disk as it fills; memory stays
-// flat however long the call, and the header is kept current as it grows.
+// flat however long the call, and the header is brought up to date every
+// few seconds, so even a recording cut short by a crash plays.
 import type { FrameClock } from './frame-clock.js';
 import { WavFileWriter } from './wav.js';
 import { endianness } from 'node:os';
@@ -11,12 +12,17 @@ import { endianness } from 'node:os';
 /** A side of the recording: gives `length` samples, every `stride`-th element of `out` from `offset`. */
 export interface AudioSource {
   readAudio(out: Int16Array, offset: number, stride: number, length: number): number;
+  /** Called when the recording starts: keep audio from now on. */
   clearAudio?(): void;
+  /** Called when the recording stops. */
+  stopAudio?(): void;
 }
 
 export interface RecorderOptions {
   /** Frames per disk write (default 50: one write a second). */
   framesPerChunk?: number;
+  /** Chunks between header updates (default 5): how much a crash can leave uncounted. */
+  headerEveryChunks?: number;
   samplesPerFrame?: number;
   sampleRate?: number;
 }
@@ -54,7 +60,7 @@ export class CallRecorder {
     this.#samplesPerFrame = options.samplesPerFrame ?? 160;
     this.#framesPerChunk = options.framesPerChunk ?? 50;
     this.#frameMs = clock.frameMs;
-    this.#writer = new WavFileWriter(path, { sampleRate: options.sampleRate ?? 8000, channels: 2 });
+    this.#writer = new WavFileWriter(path, { sampleRate: options.sampleRate ?? 8000, channels: 2 }, options.headerEveryChunks ?? 5);
     this.#newChunk();
     // Audio that queued up before the recording began is not part of it.
     left.clearAudio?.();
@@ -98,6 +104,8 @@ export class CallRecorder {
   stop(): Promise<Recording> {
     this.#stopped ??= (async () => {
       this.#removeTask();
+      this.#left.stopAudio?.();
+      this.#right.stopAudio?.();
       this.#flush();
       let error: Error | undefined;
       try {

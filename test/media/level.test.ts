@@ -42,6 +42,23 @@ describe('level measurement', () => {
     near(meter.level().rmsDbfs, dbfs(16000 / Math.SQRT2), 0.3, 'rms');
   });
 
+  it('takes blocks summed up by the caller, mixing with samples added the plain way', () => {
+    const meter = new LevelMeter();
+    const block = tone(1000, 160, 20000);
+    let sum = 0;
+    let peak = 0;
+    for (const s of block) {
+      sum += s * s;
+      peak = Math.max(peak, Math.abs(s));
+    }
+    for (let i = 0; i < 5; i++) meter.addBlock(sum, peak, 160);
+    meter.add(block, 0, 100); // a partial block, closed by the next addBlock
+    for (let i = 0; i < 5; i++) meter.addBlock(sum, peak, 160);
+    near(meter.level().rmsDbfs, dbfs(20000 / Math.SQRT2), 0.3, 'rms');
+    for (let i = 0; i < 10; i++) meter.addBlock(0, 0, 160);
+    assert.equal(meter.level().rmsDbfs, SILENCE_DBFS);
+  });
+
   it('tells tones apart: Goertzel level and zero-crossing frequency', () => {
     const mixed = tone(400, 1600, 8000).map((s, i) => s + tone(1000, 1600, 2000)[i]!);
     near(toneLevel(mixed, 400), dbfs(8000 / Math.SQRT2), 0.5, '400 Hz');

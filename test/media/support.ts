@@ -152,3 +152,9 @@ export class ManualTime implements ClockSource {
   }
 }
 
+
+/** A port range of its own for each engine a test makes, below the kernel's ephemeral ports. */
+export function testPortRange(size = 100): { min: number; max: number } {
+  const min = 21000 + 2 * Math.floor(Math.random() * ((31000 - 21000 - size) / 2));
+  return { min, max: min + size - 1 };
+}
