@@ -47,8 +47,14 @@ export class SimulatedPhone {
     });
   }
 
-  async bind(): Promise<number> {
-    await new Promise<void>((resolve) => this.socket.bind(0, '127.0.0.1', resolve));
+  async bind(port = 0): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind(port, '127.0.0.1', () => {
+        this.socket.off('error', reject);
+        resolve();
+      });
+    });
     return this.socket.address().port;
   }
 
@@ -93,6 +99,12 @@ export class SimulatedPhone {
     this.#seq = (this.#seq + 1) & 0xffff;
     if (timestamp === undefined) this.#ts = (this.#ts + 160) >>> 0;
     this.socket.send(packet, port, '127.0.0.1');
+  }
+
+  /** Loses the next `count` packets on the way: their sequence numbers and time pass, nothing is sent. */
+  lose(count: number): void {
+    this.#seq = (this.#seq + count) & 0xffff;
+    this.#ts = (this.#ts + 160 * count) >>> 0;
   }
 
   stopSending(): void {
