@@ -4,12 +4,15 @@
 // it listens; and takes it all down again in the reverse order on a signal.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import path from 'node:path';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { createApiServer, type ApiServer } from '../api/server.js';
 import { createLogger } from '../log.js';
 import { createSipServer, type SipServer } from '../sip-server/index.js';
+import { EmbeddedMedia } from '../media/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { CallDistribution } from '../switchboard/distribution.js';
 import { Registrar } from '../switchboard/registrar.js';
 import { StationBoard } from '../switchboard/stations.js';
 import type { PbxConfig } from './pbx-config.js';
@@ -21,6 +24,7 @@ export interface Pbx {
   api: ApiServer;
   registrar: Registrar;
   board: StationBoard;
+  distribution: CallDistribution;
   close(): Promise<void>;
 }
 
@@ -113,12 +117,40 @@ export async function startPbx(config: PbxConfig, log: Logger): Promise<Pbx> {
     });
     cleanup.push(() => api.close());
 
+    // RTP on the address phones already reach the switchboard at.
+    const media = new EmbeddedMedia({ bindAddress: sipAddress?.address ?? '127.0.0.1', ports: config.rtpPorts, log: log.child({ component: 'media' }) });
+    await media.start();
+    cleanup.push(() => media.close());
+    const distribution = new CallDistribution({
+      srf,
+      registrations: registrar,
+      phones: store.phones,
+      board,
+      media,
+      calls: store.calls,
+      log: log.child({ component: 'calls' }),
+      queueNumber: config.queueNumber,
+      trunks: config.trunks,
+      waiting: config.waiting,
+      strategy: config.strategy,
+      ringTimeoutMs: config.ringTimeoutSeconds * 1000,
+      missedBeforePause: config.missedBeforePause,
+      wrapUpMs: config.wrapUpSeconds * 1000,
+      overflowAfterMs: config.overflowAfterSeconds === undefined ? undefined : config.overflowAfterSeconds * 1000,
+      overflowTo: config.overflowTo,
+      recordingsDir: config.record ? path.join(config.dataDir, 'recordings') : undefined,
+      publishQueue: (callers) => api.publishQueue(callers),
+    });
+    distribution.start();
+    cleanup.push(() => distribution.close());
+
     return {
       store,
       sip: { control: { host: control.host, port: control.port }, endpoints },
       api,
       registrar,
       board,
+      distribution,
       close: undo,
     };
   } catch (err) {
