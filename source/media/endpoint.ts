@@ -63,8 +63,8 @@ export interface EndpointStats {
   /** Where we send now: the latched source, else the SDP address. */
   sendingTo?: { address: string; port: number };
   latched: boolean;
-  /** Engine clock time of the last accepted packet. */
-  lastPacketAt?: number;
+  /** Milliseconds since the last accepted packet (undefined before the first): a dead phone shows here. */
+  silentForMs?: number;
   /** Received audio over the last 200 ms. */
   level: Level;
   codec?: CodecName;
@@ -346,7 +346,7 @@ export class RtpEndpoint extends EventEmitter<Events> {
       dtmfEvents: this.#rx.dtmfEvents,
       sendingTo: this.#destination(),
       latched: this.#latched !== undefined,
-      lastPacketAt: this.#rx.lastAt,
+      silentForMs: this.#rx.lastAt === undefined ? undefined : this.#now() - this.#rx.lastAt,
       level: this.#meter.level(),
       codec: this.#session?.codec,
     };

@@ -46,8 +46,8 @@ interface BoundSocket {
   port: number;
 }
 
-export class MediaError extends Error {
-  override name = 'MediaError';
+export class MediaEngineError extends Error {
+  override name = 'MediaEngineError';
 }
 
 export class MediaEngine {
@@ -70,7 +70,7 @@ export class MediaEngine {
   constructor(options: MediaEngineOptions = {}) {
     this.bindAddress = options.bindAddress ?? '127.0.0.1';
     const advertised = options.advertisedAddress ?? this.bindAddress;
-    if (advertised === '0.0.0.0' || advertised === '::') throw new MediaError('binding RTP to all interfaces needs an advertisedAddress for the SDP');
+    if (advertised === '0.0.0.0' || advertised === '::') throw new MediaEngineError('binding RTP to all interfaces needs an advertisedAddress for the SDP');
     this.advertisedAddress = advertised;
     const { min, max } = options.ports ?? { min: 20000, max: 20999 };
     this.#ports = new PortRange(min, max);
@@ -110,7 +110,7 @@ export class MediaEngine {
 
   /** A new leg on a port of its own; bound already, or binding (`ready` says when). */
   createEndpoint(): RtpEndpoint {
-    if (this.#closed) throw new MediaError('media engine is closed');
+    if (this.#closed) throw new MediaEngineError('media engine is closed');
     const bound = this.#reserve.shift() ?? this.#bindNow();
     void this.#fillReserve();
     const endpoint = new RtpEndpoint({
@@ -248,7 +248,7 @@ export class MediaEngine {
   /** The reserve ran dry: take a port and bind in the background (sends queue until bound). */
   #bindNow(): BoundSocket & { ready: Promise<void> } {
     const port = this.#ports.take();
-    if (port === undefined) throw new MediaError(`no free RTP port in ${this.#ports.describe()}`);
+    if (port === undefined) throw new MediaEngineError(`no free RTP port in ${this.#ports.describe()}`);
     const socket = this.#createSocket();
     const ready = new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -283,11 +283,11 @@ class PortRange {
 
   constructor(min: number, max: number) {
     if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1024 || max > 65535 || min > max) {
-      throw new MediaError(`RTP port range ${min}-${max} is not within 1024-65535`);
+      throw new MediaEngineError(`RTP port range ${min}-${max} is not within 1024-65535`);
     }
     this.#first = min + (min & 1);
     this.#slots = Math.max(0, Math.floor((max - this.#first + 1) / 2));
-    if (this.#slots === 0) throw new MediaError(`RTP port range ${min}-${max} holds no even port with an odd one above it`);
+    if (this.#slots === 0) throw new MediaEngineError(`RTP port range ${min}-${max} holds no even port with an odd one above it`);
     this.#used = new Uint8Array(this.#slots);
   }
 

@@ -1,7 +1,7 @@
 // The embedded media engine: G.711 RTP legs with symmetric RTP, SDP
 // offer/answer, one shared 20 ms clock, players, bridges and stereo
 // recordings. Start at MediaEngine; EmbeddedMedia fits it to the switchboard.
-export { MediaEngine, MediaError, type MediaEngineOptions } from './engine.js';
+export { MediaEngine, MediaEngineError, type MediaEngineOptions } from './engine.js';
 export { EmbeddedMedia } from './switchboard-media.js';
 export { RtpEndpoint, PayloadKind, SAMPLES_PER_FRAME, type EndpointStats, type DtmfEvent, type OutputOwner } from './endpoint.js';
 export { Player, type PlayOptions, type PlaybackEnd } from './player.js';

@@ -3,7 +3,7 @@
 // engine cannot use becomes the port's MediaError, which the switchboard
 // answers with 488. The one file here that knows the switchboard's words.
 import { MediaError, type Bridge, type MediaLeg, type Playback, type SoundName, type SwitchboardMedia } from '../switchboard/media-port.js';
-import { MediaEngine, MediaError as EngineError, type MediaEngineOptions } from './engine.js';
+import { MediaEngine, MediaEngineError, type MediaEngineOptions } from './engine.js';
 import { RtpEndpoint } from './endpoint.js';
 import { SdpError } from './sdp.js';
 
@@ -66,7 +66,7 @@ function translate<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof SdpError || err instanceof EngineError) throw new MediaError((err as Error).message, { cause: err });
+    if (err instanceof SdpError || err instanceof MediaEngineError) throw new MediaError((err as Error).message, { cause: err });
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 // RTP legs on real UDP sockets on 127.0.0.1, with plain dgram sockets as phones.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { MediaEngine, MediaError } from '../../source/media/engine.js';
+import { MediaEngine, MediaEngineError } from '../../source/media/engine.js';
 import { SdpError } from '../../source/media/sdp.js';
 import { parseRtp, buildTelephoneEvent } from '../../source/media/rtp.js';
 import type { DtmfEvent } from '../../source/media/endpoint.js';
@@ -32,7 +32,7 @@ describe('RTP ports', () => {
     const legs = [e.createEndpoint(), e.createEndpoint(), e.createEndpoint(), e.createEndpoint()];
     assert.deepEqual(legs.map((l) => l.port), [30002, 30004, 30006, 30008]);
     await Promise.all(legs.map((l) => l.ready));
-    assert.throws(() => e.createEndpoint(), (err: unknown) => err instanceof MediaError && /no free RTP port in 30002-30009/.test(err.message));
+    assert.throws(() => e.createEndpoint(), (err: unknown) => err instanceof MediaEngineError && /no free RTP port in 30002-30009/.test(err.message));
     const closed = new Promise<void>((resolve) => legs[1]!.once('closed', () => resolve()));
     e.release(legs[1]!);
     await closed;
@@ -111,6 +111,7 @@ describe('an RTP leg', () => {
     const p = await phone();
     const { endpoint } = e.answer(p.offer(['PCMA']));
     await endpoint.ready;
+    assert.equal(endpoint.stats().silentForMs, undefined);
     const loud = new Uint8Array(160).map((_, i) => (i % 2 ? 0xaa : 0x2a)); // ±32256 square wave
     for (let i = 0; i < 20; i++) {
       if (i === 10) p.lose(3);
@@ -123,6 +124,9 @@ describe('an RTP leg', () => {
     assert.equal(stats.codec, 'PCMA');
     assert.ok(stats.jitterMs > 0, 'sent in a burst: arrival does not follow the timestamps');
     assert.ok(stats.level.rmsDbfs > -1 && stats.level.peakDbfs > -1, `level ${JSON.stringify(stats.level)}`);
+    assert.ok(stats.silentForMs! >= 0 && stats.silentForMs! < 1000);
+    await wait(120);
+    assert.ok(endpoint.stats().silentForMs! >= 100, 'silence since the last packet grows');
   });
 
   it('reports each DTMF key once, though its end packet comes three times', async () => {
