@@ -227,3 +227,23 @@ export async function freePort(): Promise<number> {
   }
   throw new Error('could not find a port free for both UDP and TCP on 127.0.0.1');
 }
+
+/** Resident set size of a live process in KB (VmRSS of /proc/<pid>/status). */
+export function rssKb(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** CPU % of one core the process used over the next `ms` (0 when it cannot be read). */
+export async function busyPercent(pid: number, ms: number): Promise<number> {
+  const before = cpuSeconds(pid);
+  await delay(ms);
+  const after = cpuSeconds(pid);
+  return before === undefined || after === undefined ? 0 : ((after - before) / (ms / 1000)) * 100;
+}

@@ -122,3 +122,17 @@ export function ratio(a: number | undefined, b: number | undefined): string {
   if (b === 0) return a === 0 ? '1.00 (both 0)' : 'n/a (real is 0)';
   return (a / b).toFixed(2);
 }
+
+/**
+ * Any table as lines: each column as wide as its widest cell, numbers and
+ * words alike right-aligned except the first column, which is left-aligned.
+ */
+export function formatTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    widths
+      .map((w, i) => (i === 0 ? (cells[i] ?? '').padEnd(w) : (cells[i] ?? '').padStart(w)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}

@@ -128,9 +128,14 @@ interface Launched {
   done: Promise<SippOutcome>;
 }
 
-async function launch(dir: string, args: (port: number, controlPort: number) => string[], watchdogMs: number): Promise<Launched> {
+async function launch(
+  dir: string,
+  args: (port: number, controlPort: number) => string[],
+  watchdogMs: number,
+  fixedPort?: number,
+): Promise<Launched> {
   await mkdir(dir, { recursive: true });
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const controlPort = await freePort();
   const child = spawnTracked(SIPP, args(port, controlPort), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -246,24 +251,146 @@ export async function startCaller(
   calls: number,
   timeoutSeconds: number,
 ): Promise<CallerRun> {
+  const run = await startScenario(dir, {
+    scenario: path.join(SCENARIOS, 'uac-short-call.xml'),
+    transport,
+    remote,
+    rate,
+    calls,
+    timeoutSeconds,
+    stat: 'uac-stats.csv',
+    errors: 'uac-errors.log',
+    args: ['-s', 'service'],
+  });
+  return { pid: run.pid, done: run.done };
+}
+
+export interface ScenarioOptions {
+  /** Path of the scenario file SIPp plays as a client. */
+  scenario: string;
+  transport: Transport;
+  /** host:port SIPp sends to. */
+  remote: string;
+  /** Calls (scenario runs) started per second. */
+  rate: number;
+  /** Calls in all; SIPp exits after the last one ended. */
+  calls: number;
+  timeoutSeconds: number;
+  /** SIPp's local port; a free one unless given (a phone that refreshes or removes its binding needs the same contact). */
+  port?: number;
+  /** Name of the statistics file. Default `stats.csv`. */
+  stat?: string;
+  /** Name of the file unexpected messages are logged to. Default `errors.log`. */
+  errors?: string;
+  /** More SIPp arguments, e.g. `-inf users.csv -key expires 3600`. */
+  args?: string[];
+}
+
+/**
+ * SIPp as a client playing any scenario at a rate, for a number of calls,
+ * with the same statistics files as the benchmark caller: RTD 1 per call
+ * (-trace_rtt), counts, screen, errors. Resolves once started.
+ */
+export async function startScenario(dir: string, opts: ScenarioOptions): Promise<CallerRun & { port: number }> {
   const launched = await launch(
     dir,
     (port, controlPort) => [
-      remote,
-      '-sf', path.join(SCENARIOS, 'uac-short-call.xml'),
-      ...commonArgs(transport, port, controlPort, 'uac-stats.csv'),
-      '-s', 'service',
-      '-r', String(rate),
+      opts.remote,
+      '-sf', opts.scenario,
+      ...commonArgs(opts.transport, port, controlPort, opts.stat ?? 'stats.csv'),
+      ...(opts.args ?? []),
+      '-r', String(opts.rate),
       '-rp', '1000ms',
-      '-m', String(calls),
+      '-m', String(opts.calls),
       '-recv_timeout', '10000',
-      '-timeout', `${timeoutSeconds}s`,
+      '-timeout', `${opts.timeoutSeconds}s`,
       '-timeout_error',
       '-trace_rtt', '-rtt_freq', '1',
-      '-trace_err', '-error_file', 'uac-errors.log',
+      '-trace_err', '-error_file', opts.errors ?? 'errors.log',
     ],
-    (timeoutSeconds + 10) * 1000,
+    (opts.timeoutSeconds + 10) * 1000,
+    opts.port,
   );
-  return { pid: launched.child.pid!, done: launched.done };
+  return { pid: launched.child.pid!, port: launched.port, done: launched.done };
 }
 
+/**
+ * A scenario's text with RTD 1 running from its first <send> to its last
+ * <recv>: the whole exchange, for scenarios written without RTD marks (SIPp
+ * measures nothing per call without them). Throws when it already has marks
+ * or has no send/recv to put them on.
+ */
+export function markWholeExchange(xml: string): string {
+  if (/\b(start_)?rtd=/.test(xml)) throw new Error('the scenario already has RTD marks');
+  const firstSend = xml.search(/<send\b/);
+  const lastRecv = xml.lastIndexOf('<recv');
+  if (firstSend === -1 || lastRecv === -1 || lastRecv < firstSend) throw new Error('the scenario needs a <send> followed by a <recv>');
+  const marked = `${xml.slice(0, lastRecv)}<recv rtd="1"${xml.slice(lastRecv + '<recv'.length)}`;
+  return `${marked.slice(0, firstSend)}<send start_rtd="1"${marked.slice(firstSend + '<send'.length)}`;
+}
+
+/**
+ * Out-of-dialog OPTIONS answered with 200: the cheapest request a SIP
+ * application can answer, as a baseline for heavier ones. RTD 1 measures
+ * OPTIONS sent -> 200 received.
+ */
+export const OPTIONS_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uac-options">
+  <send retrans="500" start_rtd="1">
+    <![CDATA[
+      OPTIONS sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: <sip:bench@[local_ip]:[local_port]>;tag=[pid]OPT[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 OPTIONS
+      Contact: <sip:bench@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+
+  <recv response="200" rtd="1" />
+</scenario>
+`;
+
+export interface LongRun {
+  pid: number;
+  port: number;
+  /** Ends it (SIGTERM to its PID, SIGKILL after a grace) and reads what it wrote. */
+  stop(): Promise<SippOutcome>;
+}
+
+/**
+ * SIPp playing one call that lasts (a phone that registers and stays,
+ * answering pings with an -oocsf scenario, say), stopped by its PID.
+ */
+export async function startLongRun(
+  dir: string,
+  opts: Pick<ScenarioOptions, 'scenario' | 'transport' | 'remote' | 'port' | 'args'> & { maxSeconds: number },
+): Promise<LongRun> {
+  const launched = await launch(
+    dir,
+    (port, controlPort) => [
+      opts.remote,
+      '-sf', opts.scenario,
+      ...commonArgs(opts.transport, port, controlPort, 'stats.csv'),
+      ...(opts.args ?? []),
+      '-m', '1',
+      '-timeout', `${opts.maxSeconds}s`,
+    ],
+    (opts.maxSeconds + 10) * 1000,
+    opts.port,
+  );
+  const { child } = launched;
+  return {
+    pid: child.pid!,
+    port: launched.port,
+    async stop() {
+      await stopChild(child);
+      return launched.done;
+    },
+  };
+}
