@@ -106,14 +106,17 @@ type Kind = 'OPTIONS' | 'REGISTER';
 
 interface Load {
   kind: Kind;
+  /** How the table names it: OPTIONS, REGISTER (refreshes from the same contacts), REGISTER 1st. */
+  label: string;
   scenario: string;
   args: string[];
   port?: number;
 }
 
-const optionsLoad = (setup: Setup): Load => ({ kind: 'OPTIONS', scenario: setup.files.optionsScenario, args: ['-s', 'bench'] });
-const registerLoad = (setup: Setup, users: string, expires = 3600, port?: number): Load => ({
+const optionsLoad = (setup: Setup): Load => ({ kind: 'OPTIONS', label: 'OPTIONS', scenario: setup.files.optionsScenario, args: ['-s', 'bench'] });
+const registerLoad = (setup: Setup, users: string, expires = 3600, port?: number, label = 'REGISTER'): Load => ({
   kind: 'REGISTER',
+  label,
   scenario: setup.files.registerScenario,
   args: ['-inf', users, '-key', 'expires', String(expires)],
   port,
@@ -121,6 +124,9 @@ const registerLoad = (setup: Setup, users: string, expires = 3600, port?: number
 
 interface Step extends StepResult {
   kind: Kind;
+  label: string;
+  /** CPU time of the pbx per successful call (one OPTIONS, or one whole REGISTER exchange), ms. */
+  pbxMsPerCall?: number;
   outcome: SippOutcome;
 }
 
@@ -163,6 +169,8 @@ async function runLoad(pbx: PbxChild, load: Load, rate: number, calls: number, d
   const other = machine === undefined ? undefined : Math.max(0, machine - (pbxCpu ?? 0) - (sippCpu ?? 0));
   const step: Step = {
     kind: load.kind,
+    label: load.label,
+    pbxMsPerCall: pbxCpu === undefined || successful === 0 ? undefined : (pbxCpu * 1000) / successful,
     outcome,
     rate,
     half: false,
@@ -233,9 +241,9 @@ async function settle(pbx: PbxChild): Promise<number> {
 
 const num = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
 
-const STEP_HEADER = ['request', 'rate/s', 'achieved', 'ok', 'failed', 'retrans', 'p50 ms', 'p99 ms', 'cpu% pbx', 'sipp', 'other'];
+const STEP_HEADER = ['request', 'rate/s', 'achieved', 'ok', 'failed', 'retrans', 'p50 ms', 'p99 ms', 'cpu% pbx', 'sipp', 'other', 'pbx ms/call'];
 const stepCells = (s: Step) => [
-  s.kind,
+  s.label,
   String(s.rate),
   num(s.achieved, 1),
   String(s.successful),
@@ -246,24 +254,26 @@ const stepCells = (s: Step) => [
   num(s.cpu.server),
   num(s.cpu.uac),
   num(s.cpu.other),
+  num(s.pbxMsPerCall, 3),
 ];
 
 // ---------------------------------------------------------------- 1. throughput
 
 interface Throughput {
   pbxPid: number;
+  /** All phones registering for the first time, from one SIPp (a switchboard restart). */
+  first: Step;
   options: Step[];
+  /** The same phones refreshing, from the same contacts (the steady state). */
   register: Step[];
 }
 
 async function stepThrough(pbx: PbxChild, load: Load, rates: number[], seconds: number, dir: string): Promise<Step[]> {
   const steps: Step[] = [];
-  out(formatTable(STEP_HEADER, [])[0]!);
   for (const rate of rates) {
-    const step = await runLoad(pbx, load, rate, rate * seconds, path.join(dir, `${load.kind.toLowerCase()}-${rate}`));
+    const step = await runLoad(pbx, load, rate, rate * seconds, path.join(dir, `${load.label.toLowerCase().replace(/\W+/g, '-')}-${rate}`));
     steps.push(step);
-    out(`${formatTable(STEP_HEADER, [stepCells(step)])[1]}${isClean(step) ? '' : '   <- not clean'}`);
-    for (const note of step.notes) out(`    ${note}`);
+    printStep(step);
     const others = await settle(pbx);
     if (others >= DISTURBED_PERCENT) out(`    other programs keep ${others.toFixed(0)}% of a core busy: the next step is disturbed`);
     if (!isClean(step)) break;
@@ -271,31 +281,49 @@ async function stepThrough(pbx: PbxChild, load: Load, rates: number[], seconds: 
   return steps;
 }
 
+function printStep(step: Step): void {
+  out(`${formatTable(STEP_HEADER, [stepCells(step)])[1]}${isClean(step) ? '' : '   <- not clean'}`);
+  for (const note of step.notes) out(`    ${note}`);
+}
+
 async function throughput(setup: Setup): Promise<Throughput> {
-  const { opts, runDir } = setup;
+  const { opts, runDir, phones } = setup;
   const dir = path.join(runDir, '1-throughput');
   const pbx = await startPbx(setup, NO_PINGS);
   try {
     out();
     out(`1. REGISTER with digest vs OPTIONS, UDP, steps of ${opts.seconds} s - pbx pid ${pbx.pid}, SIP ${pbx.sip}`);
-    const register = registerLoad(setup, setup.files.users);
-    // Unreported warm-up: a fresh node process is slow for its first seconds (JIT).
+    // Unreported warm-up: a fresh node process is slow for its first seconds
+    // (JIT). The warm-up phones register from a contact of their own and stay.
     const warmSeconds = opts.quick ? 1 : 3;
-    for (const [load, rate] of [
-      [optionsLoad(setup), opts.optionsRates[0]!],
-      [register, opts.rates[0]!],
+    const warmRegister = registerLoad(setup, setup.files.warmUsers);
+    for (const [load, rate, calls] of [
+      [optionsLoad(setup), opts.optionsRates[0]!, opts.optionsRates[0]! * warmSeconds],
+      [warmRegister, opts.rates[0]!, Math.min(setup.warmPhones.length, opts.rates[0]! * warmSeconds)],
     ] as const) {
-      const warm = await runLoad(pbx, load, rate, rate * warmSeconds, path.join(dir, `warm-up-${load.kind.toLowerCase()}`));
+      const warm = await runLoad(pbx, load, rate, calls, path.join(dir, `warm-up-${load.kind.toLowerCase()}`));
       out(`warm-up: ${warm.successful} of ${warm.calls} ${load.kind} at ${rate}/s, p99 ${num(warm.p99)} ms${isClean(warm) ? '' : ` - not clean: ${warm.failed} failed, ${warm.retrans} retrans`}`);
     }
-    const others = await settle(pbx);
+    let others = await settle(pbx);
     if (others >= DISTURBED_PERCENT) out(`other programs keep ${others.toFixed(0)}% of a core busy: the steps are disturbed`);
-    // The baseline first, while the registrar's table is still small.
-    const options = await stepThrough(pbx, optionsLoad(setup), opts.optionsRates, opts.seconds, dir);
-    const registerSteps = await stepThrough(pbx, register, opts.rates, opts.seconds, dir);
+    out(formatTable(STEP_HEADER, [])[0]!);
+
+    // Every phone once, for the first time, from one contact each; the
+    // REGISTER steps then refresh these very bindings.
+    const contactPort = await freePort();
+    const firstRate = opts.quick ? opts.rates[0]! : 400;
+    const first = await runLoad(pbx, registerLoad(setup, setup.files.users, 3600, contactPort, 'REGISTER 1st'), firstRate, phones.length, path.join(dir, 'register-first'));
+    printStep(first);
     const registered = (await metrics(pbx.apiUrl)).get('dispatcher_phone_registrations{state="registered"}');
-    out(`registered extensions at the end: ${registered ?? '?'} of ${setup.phones.length}`);
-    return { pbxPid: pbx.pid, options, register: registerSteps };
+    const expected = phones.length + Math.min(setup.warmPhones.length, opts.rates[0]! * warmSeconds);
+    if (registered !== expected) out(`    registered extensions: ${registered ?? '?'}, expected ${expected}`);
+    others = await settle(pbx);
+    if (others >= DISTURBED_PERCENT) out(`    other programs keep ${others.toFixed(0)}% of a core busy: the next step is disturbed`);
+
+    // The baseline, then the refreshes.
+    const options = await stepThrough(pbx, optionsLoad(setup), opts.optionsRates, opts.seconds, dir);
+    const register = await stepThrough(pbx, registerLoad(setup, setup.files.users, 3600, contactPort), opts.rates, opts.seconds, dir);
+    return { pbxPid: pbx.pid, first, options, register };
   } finally {
     await stopPbx(pbx);
   }
@@ -537,7 +565,7 @@ function printThroughput(setup: Setup, t: Throughput): void {
   const { opts } = setup;
   out();
   out(`1. REGISTER with digest (401 -> 200, one SIPp call each) sustained with zero failures; UDP, ${opts.seconds} s steps, pbx pid ${t.pbxPid}, ${setup.phones.length} phones`);
-  const steps = [...t.options, ...t.register];
+  const steps = [t.first, ...t.options, ...t.register];
   for (const line of formatTable(STEP_HEADER, steps.map(stepCells))) out(`  ${line}`);
   const o = summarize(t.options);
   const r = summarize(t.register);
@@ -552,7 +580,12 @@ function printThroughput(setup: Setup, t: Throughput): void {
   );
   const clean = t.register.filter(isClean).at(-1);
   if (clean) out(`  at ${clean.rate}/s: exchange p50 ${num(clean.p50)} ms, p99 ${num(clean.p99)} ms; pbx ${num(clean.cpu.server)}% of a core`);
-
+  const lastClean = (list: Step[]) => list.filter(isClean).at(-1);
+  const msAt = (step: Step | undefined) => (step ? `${num(step.pbxMsPerCall, 3)} ms (at ${step.rate}/s)` : '-');
+  out(
+    `  pbx CPU per call at the highest clean step: OPTIONS ${msAt(lastClean(t.options))}, REGISTER refresh ${msAt(lastClean(t.register))}; ` +
+      `first REGISTER ${msAt(t.first)} ("REGISTER 1st": all ${setup.phones.length} phones for the first time, as after a restart)`,
+  );
   const rttStep = granularity(steps.map((s) => s.rttStep).filter((s): s is number => s !== undefined));
   if (rttStep !== undefined && rttStep > 1) out(`  SIPp's response times came in steps of ${rttStep} ms here: p50/p99 are that coarse.`);
 }

@@ -23,8 +23,8 @@ export interface RegisterBenchOptions {
   quick: boolean;
 }
 
-export const DEFAULT_REGISTER_RATES = [100, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 2000, 2400, 2800, 3200];
-export const DEFAULT_OPTIONS_RATES = [500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000];
+export const DEFAULT_REGISTER_RATES = [100, 200, 400, 600, 800, 1000, 1200, 1600, 2000, 2400, 2800, 3200, 3600, 4000];
+export const DEFAULT_OPTIONS_RATES = [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 14000, 16000];
 export const QUICK = { rates: [50, 100], optionsRates: [100, 200], seconds: 2, phones: 400, runs: 3 } as const;
 
 function list(value: string, what: string): number[] {
