@@ -4,10 +4,10 @@
 // opened with the login token (`/ws?token=…` or `Authorization: Bearer …`), so
 // there is no hello: the first message a console sends is usually `bind`.
 import type { Role } from '../store/types.js';
-import type { IneligibleReason } from '../switchboard/stations.js';
+import type { IneligibleReason, StationCall } from '../switchboard/stations.js';
 import type { RegistrationState } from '../switchboard/registration-state.js';
 
-export type { IneligibleReason, RegistrationState };
+export type { IneligibleReason, RegistrationState, StationCall };
 
 // ---- HTTP ----------------------------------------------------------------
 
@@ -107,6 +107,8 @@ export interface StationState {
   pauseReason: string | null;
   registration: RegistrationState;
   inCall: boolean;
+  /** The call in progress: passenger's number, since when, recorded or not; null when idle. */
+  call: StationCall | null;
   wrapUpUntil: number | null;
   eligible: boolean;
   /** Why not eligible; null when eligible. */

@@ -263,6 +263,7 @@ export function stationState(snapshot: StationSnapshot): StationState {
     pauseReason: snapshot.pauseReason ?? null,
     registration: snapshot.registration,
     inCall: snapshot.inCall,
+    call: snapshot.call ?? null,
     wrapUpUntil: snapshot.wrapUpUntil ?? null,
     eligible: eligibility.eligible,
     reason: eligibility.eligible ? null : eligibility.reason,

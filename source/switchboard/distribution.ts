@@ -219,6 +219,8 @@ export class CallDistribution {
     if (call.station) {
       const { dialog, extension } = call.station;
       if (dialog.connected !== false) void dialog.destroy().catch(() => {});
+      // The queue keeps the wrap-up itself; the board shows it on the consoles.
+      if (call.answeredAt !== undefined && this.o.wrapUpMs > 0) this.o.board.setWrapUp(extension, this.now() + this.o.wrapUpMs);
       this.o.board.setInCall(extension, false);
     }
     this.callers.delete(call.id);
@@ -229,7 +231,9 @@ export class CallDistribution {
   private stationChanged(s: StationSnapshot): void {
     // A change of reason matters too: a station in a call whose console
     // then lapses must not get the next caller when the call ends.
-    const now = s.eligibility.eligible ? 'eligible' : s.eligibility.reason;
+    // Wrap-up is the queue's own timer (the board only shows it): to the queue
+    // a station in wrap-up is eligible, and it keeps it out of the free line.
+    const now = s.eligibility.eligible || s.eligibility.reason === 'wrap-up' ? 'eligible' : s.eligibility.reason;
     if (this.eligible.get(s.extension) === now) return;
     this.eligible.set(s.extension, now);
     if (s.eligibility.eligible) this.feed({ type: 'station-eligible', extension: s.extension, at: this.now() });
@@ -360,7 +364,7 @@ export class CallDistribution {
     if (!call || call.station?.extension !== extension) return;
     const at = this.now();
     call.answeredAt = at;
-    this.o.board.setInCall(extension, true);
+    this.o.board.setInCall(extension, { kind: 'passenger', peer: call.number, callerId, since: at, recording: this.o.recordingsDir !== undefined });
     const login = this.o.board.station(extension)?.session?.login;
     this.o.calls.answered(call.logId, { extension, login, station: this.o.phones.getPhone(extension)?.displayName }, call.arrivedAt, at);
     call.playback?.stop();
@@ -431,7 +435,7 @@ export class CallDistribution {
     }
     const dialog = (await this.o.srf.createUAS(req, res, { localSdp: answered.localSdp })) as unknown as Dialog;
     this.log.info({ extension }, 'self-test call: playing test music');
-    this.o.board.setInCall(extension, true);
+    this.o.board.setInCall(extension, { kind: 'self-test', peer: SELF_TEST_NUMBER, since: this.now(), recording: false });
     let over = false;
     const end = () => {
       if (over) return;
@@ -451,8 +455,9 @@ export class CallDistribution {
     if (!binding) return void res.send(480);
     const proxy = `sip:${binding.source.address}:${binding.source.port};transport=${binding.source.transport}`;
     const { uas, uac } = (await this.o.srf.createB2BUA(req, res, binding.contact, { localSdpB: req.body, proxy } as never)) as unknown as { uas: Dialog; uac: Dialog };
-    this.o.board.setInCall(from, true);
-    this.o.board.setInCall(to, true);
+    const since = this.now();
+    this.o.board.setInCall(from, { kind: 'station', peer: to, since, recording: false });
+    this.o.board.setInCall(to, { kind: 'station', peer: from, since, recording: false });
     let over = false;
     const end = () => {
       if (over) return;

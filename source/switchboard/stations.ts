@@ -27,6 +27,19 @@ export const ineligibleReasons = [
 export type IneligibleReason = (typeof ineligibleReasons)[number];
 export type Eligibility = { eligible: true } | { eligible: false; reason: IneligibleReason };
 
+/** The call a station is on, as its dispatcher's console shows it. */
+export interface StationCall {
+  /** A passenger from the queue, the `*60` self-test, or another station dialled directly. */
+  kind: 'passenger' | 'self-test' | 'station';
+  /** The passenger's number, the other extension, or `*60`. */
+  peer: string;
+  /** The queue's id of the passenger (kind `passenger` only). */
+  callerId?: string;
+  /** When the call was connected (ms since the epoch). */
+  since: number;
+  recording: boolean;
+}
+
 /** The console holding a station and the dispatcher logged in at it. */
 export interface ConsoleIdentity {
   /** One per console connection; a reconnecting console gets a new one. */
@@ -50,6 +63,8 @@ export interface StationSnapshot {
   pauseReason: string | undefined;
   registration: RegistrationState;
   inCall: boolean;
+  /** What the station is talking to while in a call. */
+  call: StationCall | undefined;
   wrapUpUntil: number | undefined;
   eligibility: Eligibility;
 }
@@ -69,7 +84,7 @@ interface Station {
   ready: boolean;
   pauseReason: string | undefined;
   registration: RegistrationState;
-  inCall: boolean;
+  call: StationCall | undefined;
   wrapUpUntil: number | undefined;
   /** What the last 'change' said, to report each change once. */
   reported: string | undefined;
@@ -177,9 +192,10 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
     this.#report(station);
   }
 
-  setInCall(extension: string, inCall: boolean): void {
+  /** The station is on a call (what it is, for the consoles to show), or no longer: `false`. */
+  setInCall(extension: string, call: StationCall | boolean): void {
     const station = this.#station(extension);
-    station.inCall = inCall;
+    station.call = call === false ? undefined : call === true ? { kind: 'passenger', peer: '', since: this.#now(), recording: false } : { ...call };
     this.#report(station);
   }
 
@@ -221,7 +237,7 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
         ready: false,
         pauseReason: undefined,
         registration: this.#registrations?.view.state(extension) ?? 'none',
-        inCall: false,
+        call: undefined,
         wrapUpUntil: undefined,
         reported: undefined,
       };
@@ -245,7 +261,7 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
     if (!station.ready) return 'paused';
     if (station.registration === 'none') return 'not-registered';
     if (station.registration === 'unreachable') return 'phone-unreachable';
-    if (station.inCall) return 'in-call';
+    if (station.call) return 'in-call';
     if (station.wrapUpUntil !== undefined && this.#now() < station.wrapUpUntil) return 'wrap-up';
     return undefined;
   }
@@ -263,7 +279,8 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
       ready: station.ready,
       pauseReason: station.pauseReason,
       registration: station.registration,
-      inCall: station.inCall,
+      inCall: station.call !== undefined,
+      call: station.call && { ...station.call },
       wrapUpUntil: station.wrapUpUntil,
       eligibility: this.#eligibility(station),
     };

@@ -53,6 +53,17 @@ describe('passengers distributed to ready stations', () => {
     });
     assertSippPassed(passengers, 4);
 
+    // Each console was told of its station's call in progress: a passenger, recorded, then idle again.
+    for (const c of consoles) {
+      const calls = c.messages.filter((m) => m.type === 'station' && m.station.call).map((m) => m.station.call);
+      assert.ok(calls.length > 0, 'the console saw its call in progress');
+      assert.equal(calls[0].kind, 'passenger');
+      assert.equal(calls[0].recording, true);
+      assert.match(calls[0].callerId, /^c\d+$/);
+      assert.equal(typeof calls[0].since, 'number');
+    }
+    await eventually(() => consoles.every((c) => c.station()?.call === null && c.station()?.inCall === false), 5000, 'the stations to be idle again');
+
     const store = openStore(pbx.dataDir);
     try {
       const calls = store.calls.recent(10).reverse();
