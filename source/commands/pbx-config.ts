@@ -105,7 +105,7 @@ export function declarePbxOptions<T>(yargs: Argv<T>) {
   const text = (describe: string, defaultDescription?: string) =>
     ({ type: 'string', requiresArg: true, describe, defaultDescription }) as const;
   return declareDataDirOption(yargs)
-    .option('contact', text('SIP URI the embedded SIP server listens on; repeat for several', d.contacts[0]))
+    .option('contact', text('SIP URI the embedded SIP server listens on, at the address phones reach (e.g. sip:192.168.1.10:5060); repeat for several', d.contacts[0]))
     .option('api', text('console API listener, host:port (port 0 picks a free one)', `${d.api.host}:${d.api.port}`))
     .option('domain', text('SIP realm phones authenticate in', d.domain))
     .option(
@@ -206,6 +206,10 @@ export function resolvePbxConfig(raw: RawPbxArgs, context: DataDirContext): PbxC
   for (const contact of contacts) {
     const problem = contactProblem(contact);
     if (problem) errors.push(`--contact ${JSON.stringify(contact)}: ${problem}`);
+    // Phones are told this address (in SDP, Contact and their credentials), so it must be one they can reach.
+    else if (/^sips?:(?:0\.0\.0\.0|\[::\])(?:[:;]|$)/.test(contact)) {
+      errors.push(`--contact ${JSON.stringify(contact)}: the switchboard tells phones this address, so give the one they reach it at, e.g. sip:192.168.1.10:5060`);
+    }
   }
 
   const apiText = single(raw.api, 'api', errors);

@@ -165,6 +165,13 @@ describe('dispatcher pbx options', () => {
     assert.match(usageErrors(['--contact', 'sip:127.0.0.1;transport=tls'])[0]!, /--contact.*transport/);
   });
 
+  test('a wildcard contact is refused: phones need an address they can reach', () => {
+    for (const contact of ['sip:0.0.0.0:5060', 'sip:0.0.0.0;transport=udp', 'sip:[::]:5060']) {
+      assert.match(usageErrors(['--contact', contact])[0]!, /give the one they reach it at/, contact);
+    }
+    assert.deepEqual(pbxConfig(['--contact', 'sip:192.168.1.10:5060']).contacts, ['sip:192.168.1.10:5060']);
+  });
+
   test('--digest-algorithms takes MD5 and SHA-256 in any case and order, each at most once', () => {
     assert.deepEqual(pbxConfig(['--digest-algorithms', 'SHA-256']).digestAlgorithms, ['SHA-256']);
     assert.deepEqual(pbxConfig(['--digest-algorithms', 'md5, sha-256']).digestAlgorithms, ['MD5', 'SHA-256']);
