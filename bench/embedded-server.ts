@@ -5,6 +5,7 @@
 // SIGTERM / SIGINT / end of stdin.
 //
 //   BENCH_SECRET=... node --import tsx bench/embedded-server.ts
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { createSipServer } from '../source/sip-server/index.js';
@@ -21,6 +22,16 @@ const server = await createSipServer({
   secret,
   logger: pino({ level: process.env.BENCH_SIP_LOG ?? 'silent' }, pino.destination(2)),
 });
+
+// Garbage collection pauses, since start: they are what shows in p99 setup times.
+const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.pauses++;
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 
 const udp = server.endpoints.find((e) => e.transport === 'udp');
 const tcp = server.endpoints.find((e) => e.transport === 'tcp');
@@ -54,6 +65,8 @@ if (!udp || !tcp) {
 // The parent going away closes our stdin: do not outlive it.
 const commands = createInterface({ input: process.stdin });
 commands.on('line', (line) => {
-  if (line.trim() === 'stats') say({ stats: server.stats() });
+  if (line.trim() === 'stats') {
+    say({ stats: { ...server.stats(), heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20), gc: { ...gc, totalMs: Math.round(gc.totalMs), maxMs: Math.round(gc.maxMs * 10) / 10 } } });
+  }
 });
 commands.on('close', () => void stop(0));

@@ -29,7 +29,14 @@ import { startCallee, startCaller, type SippOutcome } from './lib/sipp.js';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-type ServerStats = { apps: number; dialogs: number; serverTransactions: number; clientTransactions: number };
+type ServerStats = {
+  apps: number;
+  dialogs: number;
+  serverTransactions: number;
+  clientTransactions: number;
+  heapUsedMb?: number;
+  gc?: { pauses: number; totalMs: number; maxMs: number };
+};
 
 interface AppCounts {
   invites: number;
@@ -371,6 +378,7 @@ function printTables(transport: Transport, runs: TransportRun[]): void {
     if (run.leftover) {
       const l = run.leftover;
       out(`server state at the end: ${l.dialogs} dialogs, ${l.serverTransactions} server / ${l.clientTransactions} client transactions, ${l.apps} apps`);
+      if (l.gc) out(`server heap ${l.heapUsedMb} MB; garbage collection over the whole run: ${l.gc.pauses} pauses, ${l.gc.totalMs} ms in all, longest ${l.gc.maxMs} ms`);
     }
   }
   const embedded = runs.find((r) => r.target.name === 'embedded');
