@@ -119,8 +119,14 @@ export class Registration {
         };
         continue;
       }
-      if (res.status === 408 && res.source === 'application') {
-        this.#last = { kind: 'no-answer', detail: `no answer from ${this.#uri} (the request timed out)` };
+      // What the SIP server makes up itself when nothing came back, or the
+      // connection could not be made: not an answer from the switchboard.
+      if (res.status === 408) {
+        this.#last = { kind: 'no-answer', detail: `no answer to REGISTER from ${this.#uri} (request timed out)` };
+        return this.#last;
+      }
+      if (res.status === 503 && /E[A-Z]{4,}|connect/.test(res.reason)) {
+        this.#last = { kind: 'no-answer', detail: `cannot reach ${this.#uri}: ${res.reason}` };
         return this.#last;
       }
       this.#last = { kind: 'refused', status: res.status, reason: `${res.status} ${res.reason}`.trim() };
