@@ -9,6 +9,7 @@ import { packageVersion } from './package-version.js';
 import { declarePbxOptions, resolvePbxConfig, type PbxConfig } from './pbx-config.js';
 import { declareCallsOptions, resolveCallsOptions, type CallsOptions } from './calls-config.js';
 import { declareSipServerOptions, resolveSipServerConfig, type SipServerConfig } from './sip-server-config.js';
+import { declareDemoOptions, resolveDemoConfig, type DemoConfig } from './demo-config.js';
 import { declareTestCallOptions, resolveTestCallConfig, type TestCallConfig } from './test-call-config.js';
 
 export type CommandLine =
@@ -20,7 +21,8 @@ export type CommandLine =
   | { kind: 'pbx'; config: PbxConfig }
   | { kind: 'admin'; action: AdminAction }
   | { kind: 'calls'; options: CallsOptions }
-  | { kind: 'test-call'; config: TestCallConfig };
+  | { kind: 'test-call'; config: TestCallConfig }
+  | { kind: 'demo'; config: DemoConfig };
 
 export interface ParseContext {
   /** Defaults to the version in package.json. */
@@ -41,6 +43,7 @@ const commandTree: Record<string, Record<string, Record<string, object>>> = {
   pbx: {},
   calls: {},
   'test-call': {},
+  demo: {},
   admin: {
     user: { add: {}, list: {}, passwd: {}, remove: {} },
     phone: { add: {}, list: {}, remove: {} },
@@ -82,6 +85,11 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
       declareTestCallOptions(y)
         .example('$0 test-call --server 192.168.1.10 --extension 201 --password s3cret', 'pass: exit 0; fail: exit 1')
         .example('$0 test-call --server pbx.example:5080 --extension 201 --transport tcp --json', 'one JSON object'),
+    )
+    .command('demo', 'A demo office on this machine: switchboard, stations and passengers', (y) =>
+      declareDemoOptions(y)
+        .example('$0 demo', '3 stations, 12 passenger calls a minute')
+        .example('$0 demo --stations 5 --rate 30', 'a busier office'),
     )
     .demandCommand(1, 'Choose a command.')
     .strict()
@@ -134,6 +142,12 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
       const resolved = resolveTestCallConfig(result.argv, environment);
       return resolved.ok
         ? { kind: 'test-call', config: resolved.config }
+        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+    }
+    case 'demo': {
+      const resolved = resolveDemoConfig(result.argv, environment);
+      return resolved.ok
+        ? { kind: 'demo', config: resolved.config }
         : { kind: 'usage-error', errors: resolved.errors, helpCommand };
     }
     default:
