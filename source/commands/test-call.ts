@@ -15,6 +15,8 @@ export const testCallExit = { pass: 0, fail: 1, cannotRun: 2 } as const;
 
 /** How long *60 may ring before the test gives up. */
 const RING_TIMEOUT_MS = 10_000;
+/** Short, so that a binding left by a killed test goes away soon (the registrar's usual minimum). */
+const REGISTER_EXPIRES_S = 60;
 /** How long to wait for each answer to REGISTER. */
 const REGISTER_TIMEOUT_MS = 5_000;
 
@@ -42,12 +44,24 @@ export interface TestCallResult {
 }
 
 export async function runTestCall(config: TestCallConfig, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const result = await testCall(config);
+  // Ctrl-C ends the listening early but still unregisters: a binding left
+  // behind would make the switchboard ring a phone that is gone.
+  const interrupted = new AbortController();
+  const onSignal = () => interrupted.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let result: TestCallResult;
+  try {
+    result = await testCall(config, interrupted.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   out.write(config.json ? `${JSON.stringify(result)}\n` : formatReport(result));
   return result.verdict === 'pass' ? testCallExit.pass : result.verdict === 'fail' ? testCallExit.fail : testCallExit.cannotRun;
 }
 
-export async function testCall(config: TestCallConfig): Promise<TestCallResult> {
+export async function testCall(config: TestCallConfig, signal?: AbortSignal): Promise<TestCallResult> {
   const log = createLogger('error', 'test-call');
   const shownServer = `${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
   const base: TestCallResult = { verdict: 'error', reason: 'cannot-run', message: '', server: shownServer, transport: config.transport, extension: config.extension, localAddress: null, registration: null, call: null };
@@ -75,7 +89,7 @@ export async function testCall(config: TestCallConfig): Promise<TestCallResult> 
   }
   try {
     const server = { host: serverIp, port: config.server.port, transport: config.transport };
-    const { outcome: registration } = await phone.register({ server, extension: config.extension, password: config.password, answerTimeoutMs: REGISTER_TIMEOUT_MS });
+    const { outcome: registration } = await phone.register({ server, extension: config.extension, password: config.password, expires: REGISTER_EXPIRES_S, answerTimeoutMs: REGISTER_TIMEOUT_MS });
     if (registration.kind !== 'registered') return finish(base, judgeSelfTest({ registration }), registration, undefined);
 
     const placed = await phone.call(serverUri(serverIp, config.server.port, config.transport, SELF_TEST_NUMBER), {
@@ -84,13 +98,24 @@ export async function testCall(config: TestCallConfig): Promise<TestCallResult> 
       transport: config.transport,
       credentials: { username: config.extension, password: config.password },
       ringTimeoutMs: RING_TIMEOUT_MS,
+      signal,
     });
     let attempt: CallAttempt;
     if (placed.kind === 'answered') {
       const call = placed.call;
+      // Listen until --seconds are up, the switchboard hangs up, or Ctrl-C.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([call.ended, new Promise((resolve) => (timer = setTimeout(resolve, config.seconds * 1000)))]);
+      let stopListening: () => void = () => {};
+      await Promise.race([
+        call.ended,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, config.seconds * 1000);
+          stopListening = resolve;
+          signal?.addEventListener('abort', stopListening, { once: true });
+        }),
+      ]);
       clearTimeout(timer);
+      signal?.removeEventListener('abort', stopListening);
       attempt = { kind: 'answered', report: await call.hangUp() };
     } else {
       attempt = placed;

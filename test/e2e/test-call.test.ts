@@ -8,16 +8,17 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, LOOPBACK } from './support/ports.js';
 import { startPbx, type PbxProcess } from './support/pbx.js';
-import { within } from './support/wait.js';
+import { eventually, within } from './support/wait.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-function testCall(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function testCall(args: string[], env: Record<string, string> = {}, onStart?: (pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli.tsx'), 'test-call', ...args], {
     cwd: root,
     env: { ...process.env, DISPATCHER_PASSWORD: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onStart?.(child.pid!);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -94,6 +95,23 @@ describe('dispatcher test-call', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--server "a b"/);
     assert.match(bad.stderr, /--seconds/);
+  });
+
+  it('unregisters and still reports when interrupted with Ctrl-C while listening', async () => {
+    let pid = 0;
+    const unregistered = () => (pbx.output().stderr.match(/"extension":"205"[^\n]*extension unregistered/g) ?? []).length;
+    const before = unregistered();
+    const playing = () => (pbx.output().stderr.match(/self-test call: playing test music/g) ?? []).length;
+    const played = playing();
+    const running = testCall(['--server', `${LOOPBACK}:${pbx.sipPort}`, '--extension', '205', '--password', 'telefon-205', '--seconds', '600', '--json'], {}, (p) => (pid = p));
+    await eventually(() => playing() > played, 30_000, 'the switchboard to answer *60');
+    process.kill(pid, 'SIGINT');
+    const run = await running;
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.registration.result, 'registered');
+    assert.equal(result.call.answered, true);
+    assert.equal(run.code, result.verdict === 'pass' ? 0 : 1);
+    await eventually(() => unregistered() > before, 10_000, 'the extension to be unregistered');
   });
 
   it('exits 2 when it cannot bind its local address', async () => {
