@@ -131,11 +131,16 @@ export class PhoneAgent {
     try {
       await media.start();
       srf.connect({ host: server.control.address, port: server.control.port, secret });
-      const [err] = (await Promise.race([
-        once(srf, 'connect'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 5000).unref()),
-      ])) as [Error | null];
-      if (err) throw err;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const [err] = (await Promise.race([
+          once(srf, 'connect'),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from its own SIP server')), 5000))),
+        ])) as [Error | null];
+        if (err) throw err;
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (err) {
       srf.disconnect();
       await Promise.all([server.close(), media.close()]);
