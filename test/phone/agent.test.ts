@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { PhoneAgent } from '../../source/phone/index.js';
 import { freePort, LOOPBACK } from '../e2e/support/ports.js';
 import { startPbx, type PbxProcess } from '../e2e/support/pbx.js';
-import { startSippUas } from '../e2e/support/sipp.js';
+import { assertSippPassed, startSippUas } from '../e2e/support/sipp.js';
 import { eventually, within } from '../e2e/support/wait.js';
 
 describe('the phone user agent', () => {
@@ -144,6 +144,33 @@ describe('the phone user agent', () => {
       assert.equal(unanswered.kind, 'cancelled');
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('answers a 401 to its INVITE with credentials a SIPp callee checks, and hangs up with BYE', async () => {
+    const callee = await startSippUas({ scenario: 'uas-invite-digest.xml', keys: { user: '301', password: 'telefon-301' } });
+    const phone = await PhoneAgent.start({ localAddress: LOOPBACK });
+    try {
+      const result = await phone.call(callee.uri('callee'), { from: '301', credentials: { username: '301', password: 'telefon-301' } });
+      assert.equal(result.kind, 'answered', JSON.stringify(result));
+      const report = await (result as Extract<typeof result, { kind: 'answered' }>).call.hangUp();
+      assert.equal(report.codec, 'PCMA');
+      assertSippPassed(await within(callee.done, 10_000, 'SIPp to see the BYE'));
+    } finally {
+      await phone.stop();
+      await callee.stop();
+    }
+  });
+
+  it('reports a SIPp callee that refuses its credentials', async () => {
+    const callee = await startSippUas({ scenario: 'uas-invite-digest.xml', keys: { user: '301', password: 'telefon-301' } });
+    const phone = await PhoneAgent.start({ localAddress: LOOPBACK });
+    try {
+      const result = await phone.call(callee.uri('callee'), { from: '301', credentials: { username: '301', password: 'wrong' } });
+      assert.equal(result.kind === 'failed' && result.status, 403, JSON.stringify(result));
+    } finally {
+      await phone.stop();
+      await callee.stop();
     }
   });
 
