@@ -34,6 +34,15 @@ switch (commandLine.kind) {
     process.exitCode = runCalls(commandLine.options);
     break;
   }
+  case 'test-call': {
+    const { runTestCall } = await import('./source/commands/test-call.js');
+    // The phone is stopped when this returns; a lingering handle must not hold the verdict back.
+    process.exit(await runTestCall(commandLine.config));
+  }
+  case 'demo': {
+    const { runDemo } = await import('./source/commands/demo.js');
+    process.exit(await runDemo(commandLine.config));
+  }
   default: {
     const unhandled: never = commandLine;
     throw new Error(`unhandled command line ${JSON.stringify(unhandled)}`);

@@ -9,6 +9,8 @@ import { packageVersion } from './package-version.js';
 import { declarePbxOptions, resolvePbxConfig, type PbxConfig } from './pbx-config.js';
 import { declareCallsOptions, resolveCallsOptions, type CallsOptions } from './calls-config.js';
 import { declareSipServerOptions, resolveSipServerConfig, type SipServerConfig } from './sip-server-config.js';
+import { declareDemoOptions, resolveDemoConfig, type DemoConfig } from './demo-config.js';
+import { declareTestCallOptions, resolveTestCallConfig, type TestCallConfig } from './test-call-config.js';
 
 export type CommandLine =
   /** Help or version text asked for: print it on stdout, exit 0. */
@@ -18,7 +20,9 @@ export type CommandLine =
   | { kind: 'sip-server'; config: SipServerConfig }
   | { kind: 'pbx'; config: PbxConfig }
   | { kind: 'admin'; action: AdminAction }
-  | { kind: 'calls'; options: CallsOptions };
+  | { kind: 'calls'; options: CallsOptions }
+  | { kind: 'test-call'; config: TestCallConfig }
+  | { kind: 'demo'; config: DemoConfig };
 
 export interface ParseContext {
   /** Defaults to the version in package.json. */
@@ -38,6 +42,8 @@ const commandTree: Record<string, Record<string, Record<string, object>>> = {
   'sip-server': {},
   pbx: {},
   calls: {},
+  'test-call': {},
+  demo: {},
   admin: {
     user: { add: {}, list: {}, passwd: {}, remove: {} },
     phone: { add: {}, list: {}, remove: {} },
@@ -74,6 +80,16 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
       declareCallsOptions(y)
         .example('$0 calls', 'the last 50 calls')
         .example('$0 calls --csv --limit 1000 > calls.csv', 'export for a spreadsheet'),
+    )
+    .command('test-call', 'The phone self-test: register, dial *60, judge the music heard', (y) =>
+      declareTestCallOptions(y)
+        .example('$0 test-call --server 192.168.1.10 --extension 201 --password s3cret', 'pass: exit 0; fail: exit 1')
+        .example('$0 test-call --server pbx.example:5080 --extension 201 --transport tcp --json', 'one JSON object'),
+    )
+    .command('demo', 'A demo office on this machine: switchboard, stations and passengers', (y) =>
+      declareDemoOptions(y)
+        .example('$0 demo', '3 stations, 12 passenger calls a minute')
+        .example('$0 demo --stations 5 --rate 30', 'a busier office'),
     )
     .demandCommand(1, 'Choose a command.')
     .strict()
@@ -120,6 +136,18 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
       const resolved = resolveCallsOptions(result.argv, environment);
       return resolved.ok
         ? { kind: 'calls', options: resolved.options }
+        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+    }
+    case 'test-call': {
+      const resolved = resolveTestCallConfig(result.argv, environment);
+      return resolved.ok
+        ? { kind: 'test-call', config: resolved.config }
+        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+    }
+    case 'demo': {
+      const resolved = resolveDemoConfig(result.argv, environment);
+      return resolved.ok
+        ? { kind: 'demo', config: resolved.config }
         : { kind: 'usage-error', errors: resolved.errors, helpCommand };
     }
     default:
