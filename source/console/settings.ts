@@ -5,6 +5,9 @@
 // so a hand-edited file with a bad value is refused when it is read.
 import Conf from 'conf';
 import { isLanguage, type Language } from './i18n/index.js';
+import { extensionPattern, extensionProblem, normalizeServer, serverPattern, serverProblem, type SettingsProblem } from './settings-rules.js';
+
+export { extensionProblem, normalizeServer, serverProblem, settingsDirEnv, settingsProblemText, type SettingsProblem } from './settings-rules.js';
 
 export interface ConsoleSettings {
   server?: string;
@@ -14,12 +17,6 @@ export interface ConsoleSettings {
   language?: Language;
 }
 
-/** Where the settings live instead of the user's config folder (tests, several stations on one machine). */
-export const settingsDirEnv = 'DISPATCHER_CONSOLE_DIR';
-
-/** Phones have extensions of 2 to 6 digits (see `dispatcher admin phone add`). */
-const extensionPattern = '^[0-9]{2,6}$';
-const serverPattern = '^https?://[^\\s/?#]+/?$';
 
 const schema = {
   server: { type: 'string', pattern: serverPattern, maxLength: 200 },
@@ -28,36 +25,6 @@ const schema = {
   extension: { type: 'string', pattern: extensionPattern },
   language: { type: 'string', enum: ['pl', 'en'] },
 } as const;
-
-export type SettingsProblem = 'badServer' | 'badExtension' | 'badLanguage' | 'badToken' | 'badLogin';
-
-/** English for places without a catalogue (the command line, headless logs). */
-export const settingsProblemText: Record<SettingsProblem, string> = {
-  badServer: 'the server address is http:// or https:// with a host and optional port, e.g. http://192.168.1.10:8080',
-  badExtension: 'the extension is 2 to 6 digits',
-  badLanguage: 'the language is pl or en',
-  badToken: 'the token is not usable',
-  badLogin: 'the login is not usable',
-};
-
-export function serverProblem(value: string): SettingsProblem | undefined {
-  if (!new RegExp(serverPattern).test(value)) return 'badServer';
-  try {
-    new URL(value);
-    return undefined;
-  } catch {
-    return 'badServer';
-  }
-}
-
-export function extensionProblem(value: string): SettingsProblem | undefined {
-  return new RegExp(extensionPattern).test(value) ? undefined : 'badExtension';
-}
-
-/** The server address as stored and used: no trailing slash. */
-export function normalizeServer(value: string): string {
-  return value.trim().replace(/\/+$/, '');
-}
 
 export function settingsProblems(values: ConsoleSettings): Partial<Record<keyof ConsoleSettings, SettingsProblem>> {
   const problems: Partial<Record<keyof ConsoleSettings, SettingsProblem>> = {};
