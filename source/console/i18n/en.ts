@@ -67,7 +67,6 @@ export const en: Catalogue = {
   pauseReasons: {
     break: 'break',
     'missed-calls': 'missed calls',
-    kiosk: 'kiosk paused',
   },
   reasons: {
     'no-console': 'no console',

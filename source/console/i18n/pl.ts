@@ -69,7 +69,6 @@ export const pl = {
   pauseReasons: {
     break: 'przerwa',
     'missed-calls': 'nieodebrane połączenia',
-    kiosk: 'kiosk wstrzymany',
   } as Record<string, string>,
   reasons: {
     'no-console': 'brak konsoli',
