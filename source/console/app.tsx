@@ -48,7 +48,10 @@ export function App({ t, settings, server: initialServer, ringBell = terminalBel
   const [notice, setNotice] = useState<string | undefined>();
 
   useEffect(() => {
-    signed?.session.start();
+    const session = signed?.session;
+    session?.start();
+    // Unmounted (the terminal closed) or replaced: this session must not live on reconnecting.
+    return () => void session?.stop();
   }, [signed?.session]);
 
   const leave = useCallback(

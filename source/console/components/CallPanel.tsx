@@ -15,13 +15,18 @@ export function CallPanel({ t, station, now }: { t: Catalogue; station: StationS
         {t.callTitle}
       </Text>
       {call ? (
-        <Text wrap="truncate">
-          <Text bold color="green">
-            {call.peer || t.unknownCaller}
+        <>
+          <Text wrap="truncate">
+            <Text bold color="green">
+              {call.peer || t.unknownCaller}
+            </Text>
+            {` (${t.callKinds[call.kind] ?? call.kind})`}
           </Text>
-          {` (${t.callKinds[call.kind] ?? call.kind}) ${clock(now - call.since)} `}
-          {call.recording ? <Text color="red">{t.recording}</Text> : null}
-        </Text>
+          <Text wrap="truncate">
+            {`${clock(now - call.since)} `}
+            {call.recording ? <Text color="red">{t.recording}</Text> : null}
+          </Text>
+        </>
       ) : wrapUpLeft > 0 ? (
         <Text color="yellow">{t.wrapUp(wrapUpLeft)}</Text>
       ) : (

@@ -2,11 +2,12 @@
 // switchboard it talks to, kept in the local settings. Only users with the
 // `configure` role may change them; others see them read-only.
 import { Box, Text } from 'ink';
-import React, { useState } from 'react';
+import React, { useEffect, useReducer, useState } from 'react';
+import { formReducer, initialForm } from '../components/form.js';
 import { TextField } from '../components/TextField.js';
 import { useKeys } from '../hooks/use-keys.js';
 import type { Catalogue } from '../i18n/index.js';
-import { extensionProblem, normalizeServer, serverProblem } from '../settings.js';
+import { extensionProblem, normalizeServer, serverProblem } from '../settings-rules.js';
 
 export interface ConfigurationScreenProps {
   t: Catalogue;
@@ -20,23 +21,29 @@ export interface ConfigurationScreenProps {
 
 const fields = ['extension', 'server'] as const;
 
-export function ConfigurationScreen({ t, extension: initialExtension, server: initialServer, canConfigure, onSave, onBack }: ConfigurationScreenProps) {
-  const [extension, setExtension] = useState(initialExtension ?? '');
-  const [server, setServer] = useState(initialServer);
-  const [focus, setFocus] = useState<(typeof fields)[number]>('extension');
+export function ConfigurationScreen({ t, extension, server, canConfigure, onSave, onBack }: ConfigurationScreenProps) {
+  const [form, dispatch] = useReducer(formReducer<(typeof fields)[number]>, undefined, () =>
+    initialForm(fields, { extension: extension ?? '', server }, 'extension', { extension: 6 }),
+  );
   const [message, setMessage] = useState<{ error: boolean; text: string } | undefined>();
 
-  useKeys((_input, key) => {
+  useEffect(() => {
+    if (!form.submitted) return;
+    dispatch({ type: 'handled' });
+    const wanted = form.values.extension.trim();
+    const address = normalizeServer(form.values.server);
+    if (extensionProblem(wanted)) return setMessage({ error: true, text: t.badExtension });
+    if (serverProblem(address)) return setMessage({ error: true, text: t.badServer });
+    if (onSave({ extension: wanted, server: address })) setMessage({ error: false, text: t.saved });
+  }, [form.submitted, form.values, t, onSave]);
+
+  useKeys((input, key) => {
     if (key.escape) return onBack();
     if (!canConfigure) return;
-    if (key.tab || key.downArrow || key.upArrow) return setFocus(focus === 'extension' ? 'server' : 'extension');
-    if (key.return) {
-      const trimmed = extension.trim();
-      const address = normalizeServer(server);
-      if (extensionProblem(trimmed)) return setMessage({ error: true, text: t.badExtension });
-      if (serverProblem(address)) return setMessage({ error: true, text: t.badServer });
-      if (onSave({ extension: trimmed, server: address })) setMessage({ error: false, text: t.saved });
-    }
+    // Enter saves from either field.
+    if (key.return) return dispatch({ type: 'focus', field: 'server' }), dispatch({ type: 'key', input, key });
+    setMessage(undefined);
+    dispatch({ type: 'key', input, key });
   });
 
   return (
@@ -45,16 +52,16 @@ export function ConfigurationScreen({ t, extension: initialExtension, server: in
       <Box flexDirection="column" marginY={1}>
         {canConfigure ? (
           <>
-            <TextField label={t.extension} value={extension} onChange={setExtension} focused={focus === 'extension'} maxLength={6} />
-            <TextField label={t.server} value={server} onChange={setServer} focused={focus === 'server'} />
+            <TextField label={t.extension} value={form.values.extension} focused={form.focus === 'extension'} />
+            <TextField label={t.server} value={form.values.server} focused={form.focus === 'server'} />
           </>
         ) : (
           <>
             <Text>
-              {t.extension}: {initialExtension ?? t.notSet}
+              {t.extension}: {extension ?? t.notSet}
             </Text>
             <Text>
-              {t.server}: {initialServer}
+              {t.server}: {server}
             </Text>
           </>
         )}

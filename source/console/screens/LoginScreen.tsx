@@ -2,13 +2,14 @@
 // login is put in the dispatcher's words: wrong password, locked out, server
 // unreachable. The password goes to the switchboard and nowhere else.
 import { Box, Text } from 'ink';
-import React, { useState } from 'react';
-import { logIn, type LoginOutcome } from '../client/api.js';
+import React, { useEffect, useReducer, useState } from 'react';
 import type { LoginResponse } from '../../api/messages.js';
+import { logIn, type LoginOutcome } from '../client/api.js';
+import { formReducer, initialForm } from '../components/form.js';
 import { TextField } from '../components/TextField.js';
 import { useKeys } from '../hooks/use-keys.js';
 import type { Catalogue } from '../i18n/index.js';
-import { normalizeServer, serverProblem } from '../settings.js';
+import { normalizeServer, serverProblem } from '../settings-rules.js';
 
 export interface LoginScreenProps {
   t: Catalogue;
@@ -22,40 +23,37 @@ export interface LoginScreenProps {
 
 const fields = ['server', 'user', 'password'] as const;
 
-export function LoginScreen({ t, server: initialServer, login, notice, onLoggedIn, onQuit }: LoginScreenProps) {
-  const [server, setServer] = useState(initialServer);
-  const [user, setUser] = useState(login);
-  const [password, setPassword] = useState('');
-  const [focus, setFocus] = useState<(typeof fields)[number]>(login ? 'password' : 'user');
+export function LoginScreen({ t, server, login, notice, onLoggedIn, onQuit }: LoginScreenProps) {
+  const [form, dispatch] = useReducer(formReducer<(typeof fields)[number]>, undefined, () =>
+    initialForm(fields, { server, user: login, password: '' }, login ? 'password' : 'user', { user: 128, password: 1024 }),
+  );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
 
-  const submit = async () => {
-    const address = normalizeServer(server);
+  useEffect(() => {
+    if (!form.submitted) return;
+    dispatch({ type: 'handled' });
+    const address = normalizeServer(form.values.server);
+    const { user, password } = form.values;
     if (!address || !user || !password) return setError(t.missingFields);
     if (serverProblem(address)) return setError(t.badServer);
     setBusy(true);
     setError(undefined);
-    const outcome = await logIn(address, user, password);
-    setBusy(false);
-    if (outcome.ok) return onLoggedIn(address, outcome.response, password);
-    setPassword('');
-    setFocus('password');
-    setError(loginError(t, outcome, address));
-  };
+    void logIn(address, user, password).then((outcome) => {
+      setBusy(false);
+      if (outcome.ok) return onLoggedIn(address, outcome.response, password);
+      dispatch({ type: 'set', field: 'password', value: '' });
+      dispatch({ type: 'focus', field: 'password' });
+      setError(loginError(t, outcome, address));
+    });
+  }, [form.submitted, form.values, t, onLoggedIn]);
 
-  useKeys((_input, key) => {
-    if (busy) return;
-    if (key.escape) return onQuit();
-    const index = fields.indexOf(focus);
-    if (key.tab || key.downArrow) return setFocus(fields[(index + (key.shift ? fields.length - 1 : 1)) % fields.length]!);
-    if (key.upArrow) return setFocus(fields[(index + fields.length - 1) % fields.length]!);
-    if (key.return) {
-      if (focus !== 'password') return setFocus(fields[index + 1]!);
-      void submit();
-    }
-  });
+  useKeys((input, key) => {
+    if (key.escape || (key.ctrl && input === 'c')) return onQuit();
+    dispatch({ type: 'key', input, key });
+  }, !busy);
 
+  const { values, focus } = form;
   return (
     <Box flexDirection="column" paddingX={1}>
       <Text bold>
@@ -63,9 +61,9 @@ export function LoginScreen({ t, server: initialServer, login, notice, onLoggedI
       </Text>
       {notice && <Text color="yellow">{notice}</Text>}
       <Box flexDirection="column" marginY={1}>
-        <TextField label={t.server} value={server} onChange={setServer} focused={!busy && focus === 'server'} />
-        <TextField label={t.user} value={user} onChange={setUser} focused={!busy && focus === 'user'} maxLength={128} />
-        <TextField label={t.password} value={password} onChange={setPassword} focused={!busy && focus === 'password'} masked maxLength={1024} />
+        <TextField label={t.server} value={values.server} focused={!busy && focus === 'server'} />
+        <TextField label={t.user} value={values.user} focused={!busy && focus === 'user'} />
+        <TextField label={t.password} value={values.password} focused={!busy && focus === 'password'} masked />
       </Box>
       {busy && <Text>{t.loggingIn}</Text>}
       {error && <Text color="red">{error}</Text>}

@@ -56,12 +56,13 @@ export function MainScreen({ t, session, canConfigure, ringBell, onConfigure, on
   });
 
   const banners = bannerLines(t, state, ringing.map((c) => c.from ?? t.unknownCaller), now, canConfigure);
-  // One line for the header, one for the keys, one kept free: Ink redraws the
+  // Two lines for the header, one for the keys, one kept free: Ink redraws the
   // whole screen when its output is as tall as the terminal.
-  const body = Math.max(4, rows - 3 - banners.length);
+  const body = Math.max(5, rows - 4 - banners.length);
   const wide = columns >= 60;
-  const stationRows = wide ? body - 4 : Math.max(2, Math.floor(body / 3));
-  const queueRows = wide ? body - 1 : Math.max(1, body - stationRows - 5);
+  // Beside the queue: the call (title and two lines), a blank line, the stations' title.
+  const stationRows = wide ? body - 5 : Math.max(2, Math.floor(body / 3));
+  const queueRows = wide ? body - 1 : Math.max(1, body - stationRows - 6);
   const others = otherStations(state);
   const own = state.bound ? state.station : null;
 
