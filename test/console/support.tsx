@@ -71,6 +71,9 @@ export function renderConsole(o: { server: string; language?: Language; settings
       } catch (error) {
         throw new Error(`${(error as Error).message}\nlast frame:\n${frame()}`);
       }
+      // A frame is written before React runs the new screen's effects, which
+      // is where Ink starts listening for its keys: let them run.
+      for (let i = 0; i < 3; i++) await macrotask();
       return frame();
     },
     async press(sequence) {

@@ -17,6 +17,8 @@ export type FormAction<F extends string> =
   | { type: 'key'; input: string; key: Key }
   | { type: 'set'; field: F; value: string }
   | { type: 'focus'; field: F }
+  /** Submits from whichever field has the focus. */
+  | { type: 'submit' }
   | { type: 'handled' };
 
 export function initialForm<F extends string>(fields: readonly F[], values: Record<F, string>, focus: F, maxLength: Partial<Record<F, number>> = {}): FormState<F> {
@@ -31,6 +33,8 @@ export function formReducer<F extends string>(state: FormState<F>, action: FormA
       return { ...state, focus: action.field };
     case 'handled':
       return { ...state, submitted: false };
+    case 'submit':
+      return { ...state, submitted: true };
     case 'key':
       return onKey(state, action.input, action.key);
   }

@@ -41,7 +41,7 @@ export function ConfigurationScreen({ t, extension, server, canConfigure, onSave
     if (key.escape) return onBack();
     if (!canConfigure) return;
     // Enter saves from either field.
-    if (key.return) return dispatch({ type: 'focus', field: 'server' }), dispatch({ type: 'key', input, key });
+    if (key.return) return dispatch({ type: 'submit' });
     setMessage(undefined);
     dispatch({ type: 'key', input, key });
   });

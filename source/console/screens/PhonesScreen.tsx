@@ -21,8 +21,9 @@ type Load = { state: 'loading' } | { state: 'refused' } | { state: 'failed'; mes
 
 export function PhonesScreen({ t, server, token, canConfigure, onBack }: PhonesScreenProps) {
   const [load, setLoad] = useState<Load>(canConfigure ? { state: 'loading' } : { state: 'refused' });
-  const [selected, setSelected] = useState(0);
-  const [details, setDetails] = useState<PhoneCredentials | undefined>();
+  // One state for the cursor and the open row, changed only by functional
+  // updates: keys may arrive before the screen has re-rendered.
+  const [view, setView] = useState({ selected: 0, open: false });
 
   useEffect(() => {
     if (!canConfigure) return;
@@ -36,19 +37,21 @@ export function PhonesScreen({ t, server, token, canConfigure, onBack }: PhonesS
     return () => void (current = false);
   }, [server, token, canConfigure]);
 
+  const count = load.state === 'loaded' ? load.phones.length : 0;
   useKeys((input, key) => {
-    if (details) {
-      if (key.escape || input === 'i') setDetails(undefined);
+    if (view.open) {
+      if (key.escape || input === 'i') setView((v) => ({ ...v, open: false }));
       return;
     }
     if (key.escape) return onBack();
-    if (load.state !== 'loaded' || load.phones.length === 0) return;
-    if (key.upArrow) setSelected((s) => Math.max(0, s - 1));
-    if (key.downArrow) setSelected((s) => Math.min(load.phones.length - 1, s + 1));
-    if (input === 'i' || key.return) setDetails(load.phones[Math.min(selected, load.phones.length - 1)]);
+    if (count === 0) return;
+    if (key.upArrow) setView((v) => ({ ...v, selected: Math.max(0, v.selected - 1) }));
+    if (key.downArrow) setView((v) => ({ ...v, selected: Math.min(count - 1, v.selected + 1) }));
+    if (input === 'i' || key.return) setView((v) => ({ ...v, open: true }));
   });
 
-  if (details) return <PhoneDetails t={t} phone={details} />;
+  const selected = Math.min(view.selected, Math.max(0, count - 1));
+  if (view.open && load.state === 'loaded' && load.phones[selected]) return <PhoneDetails t={t} phone={load.phones[selected]} />;
   return (
     <Box flexDirection="column" paddingX={1}>
       <Text bold>{t.phonesTitle}</Text>
@@ -73,7 +76,8 @@ function PhoneDetails({ t, phone }: { t: Catalogue; phone: PhoneCredentials }) {
     let current = true;
     void import('qrcode').then(async ({ default: QRCode }) => {
       // utf8 half blocks: two modules per character row, no colour codes, so Ink can lay it out.
-      const text = await QRCode.toString(phone.provisioning.qr, { type: 'utf8', margin: 1, errorCorrectionLevel: 'L' });
+      // The margin must be even: the utf8 renderer halves it.
+      const text = await QRCode.toString(phone.provisioning.qr, { type: 'utf8', margin: 2, errorCorrectionLevel: 'L' });
       if (current) setQr(text.trimEnd());
     });
     return () => void (current = false);
@@ -85,7 +89,7 @@ function PhoneDetails({ t, phone }: { t: Catalogue; phone: PhoneCredentials }) {
         {t.phonesTitle}: {phone.extension} {phone.displayName}
       </Text>
       <Box>
-        <Box flexDirection="column" marginRight={2}>
+        <Box flexDirection="column" marginRight={2} flexShrink={0}>
           {qr ? <Text>{qr}</Text> : <Text>{t.phonesLoading}</Text>}
         </Box>
         <Box flexDirection="column" flexShrink={1}>
