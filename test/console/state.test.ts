@@ -2,26 +2,12 @@
 // of events: no sockets, no clock.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { QueuedCaller, ServerMessage, StationState } from '../../source/api/messages.js';
+import type { QueuedCaller, ServerMessage } from '../../source/api/messages.js';
 import { reconnectDelay } from '../../source/console/client/backoff.js';
 import { parseServerMessage } from '../../source/console/client/protocol.js';
 import { initialState, reduce, ringingHere, type ConsoleEvent, type ConsoleState } from '../../source/console/client/state.js';
+import { station } from './fixtures.js';
 
-export function station(extension: string, fields: Partial<StationState> = {}): StationState {
-  return {
-    extension,
-    console: null,
-    ready: false,
-    pauseReason: null,
-    registration: 'registered',
-    inCall: false,
-    call: null,
-    wrapUpUntil: null,
-    eligible: false,
-    reason: 'no-console',
-    ...fields,
-  };
-}
 
 const server = (message: ServerMessage): ConsoleEvent => ({ type: 'server', message });
 const run = (state: ConsoleState, ...events: ConsoleEvent[]) => events.reduce(reduce, state);

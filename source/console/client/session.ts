@@ -44,6 +44,8 @@ export class StationSession {
   #stopped = false;
   #tokenRefused = false;
   #lastHeard = 0;
+  /** This session has held its station before: a refusal on re-binding may be our own lost connection. */
+  #heldBefore = false;
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -89,6 +91,7 @@ export class StationSession {
     const previous = this.#state.extension;
     if (previous !== null && previous !== extension && this.#state.bound) this.#send({ type: 'unbind' });
     this.#dispatch({ type: 'choose-extension', extension });
+    this.#heldBefore = false;
     if (extension !== null) this.#send(takeover ? { type: 'bind', extension, takeover } : { type: 'bind', extension });
   }
 
@@ -163,7 +166,15 @@ export class StationSession {
         if (this.#state.extension !== null) this.#send({ type: 'bind', extension: this.#state.extension });
         return;
       case 'bound':
+        this.#heldBefore = true;
         this.#sendReadiness();
+        return;
+      case 'refused':
+        // Back after a network cut before the switchboard noticed the old
+        // connection was dead: the holder is this login's own lost connection.
+        if (message.reason === 'taken' && this.#heldBefore && message.heldBy?.login === this.#state.user?.login && message.extension === this.#state.extension) {
+          this.#send({ type: 'bind', extension: message.extension, takeover: true });
+        }
         return;
     }
   }
