@@ -37,15 +37,25 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   return runInteractive({ settings, server, language: chooseLanguage(options.language, stored.language, process.env) });
 }
 
-/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
+/**
+ * Resolves on the first SIGTERM or SIGINT; one more, a while later, exits at once.
+ * conf's file writer (through `when-exit`) answers the first signal by raising
+ * it again right away, so a second signal within the first second is that echo,
+ * not someone insisting.
+ */
 function stopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    let received = false;
+    let firstAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (received) process.exit(1);
-      received = true;
-      resolve(signal);
+      if (firstAt === undefined) {
+        firstAt = Date.now();
+        resolve(signal);
+      } else if (Date.now() - firstAt > echoWindowMs) {
+        process.exit(1);
+      }
     };
     process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
   });
 }
+
+const echoWindowMs = 1_000;

@@ -9,9 +9,15 @@ import type { SettingsFile } from './settings.js';
 export async function runInteractive(o: { settings: SettingsFile; server: string; language: Language }): Promise<number> {
   const instance = render(<App t={catalogues[o.language]} settings={o.settings} server={o.server} />, { exitOnCtrlC: false });
   // A closed terminal or a service stop: the socket closes with the process,
-  // which releases the station on the switchboard at once.
-  const unmount = () => instance.unmount();
-  process.once('SIGTERM', unmount).once('SIGHUP', unmount);
+  // which releases the station on the switchboard at once. `on`, not `once`:
+  // conf's file writer raises the signal again, which must not kill us mid-way.
+  let unmounted = false;
+  const unmount = () => {
+    if (unmounted) return;
+    unmounted = true;
+    instance.unmount();
+  };
+  process.on('SIGTERM', unmount).on('SIGHUP', unmount);
   try {
     await instance.waitUntilExit();
     return 0;
