@@ -8,6 +8,7 @@ import type { LoginResponse, SignedInUser } from '../api/messages.js';
 import { logIn, logOut } from './client/api.js';
 import type { Backoff } from './client/backoff.js';
 import { StationSession, type Relogin } from './client/session.js';
+import { useKeys } from './hooks/use-keys.js';
 import type { Catalogue } from './i18n/index.js';
 import { ConfigurationScreen } from './screens/ConfigurationScreen.js';
 import { LoginScreen } from './screens/LoginScreen.js';
@@ -124,6 +125,11 @@ function SignedIn({ t, signed, screen, setScreen, ringBell, leave, onSave }: Sig
   useEffect(() => {
     if (state.sessionEnded) void leave('relogin', t.sessionEnded);
   }, [state.sessionEnded, leave, t]);
+
+  // In raw mode Ctrl+C is a key, not SIGINT: it quits like `q`, releasing the station first.
+  useKeys((input, key) => {
+    if (key.ctrl && input === 'c') void leave('quit');
+  }, screen !== 'leaving');
 
   switch (screen) {
     case 'leaving':

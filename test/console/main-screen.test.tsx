@@ -180,6 +180,15 @@ describe('main screen', () => {
     console.close();
   });
 
+  test('Ctrl+C quits like q, releasing the station', async () => {
+    const console = await signedIn(people.anna, { extension: '201' });
+    await console.see('PAUSED');
+    await eventually(() => api.board.station('201')?.session !== undefined, 5000, 'station 201 to be held');
+    await console.press('\x03');
+    await eventually(() => api.board.station('201')?.session === undefined, 5000, 'station 201 to be released');
+    console.close();
+  });
+
   test('l releases the station, logs out and forgets the token', async () => {
     const console = await signedIn(people.anna, { extension: '201' });
     await console.see('PAUSED');
