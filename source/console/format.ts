@@ -27,7 +27,8 @@ export function stationStateText(t: Catalogue, station: StationState): string {
     const why = pauseReasonText(t, station.pauseReason);
     return why ? `${t.reasons.paused}: ${why}` : t.reasons.paused;
   }
-  return station.reason ? t.reasons[station.reason] : t.reasons.paused;
+  // A newer switchboard may know reasons this console does not: show its word.
+  return station.reason ? (t.reasons[station.reason] ?? station.reason) : t.reasons.paused;
 }
 
 export function registrationText(t: Catalogue, station: StationState | null): string {

@@ -135,6 +135,13 @@ export class StationSession {
       this.#lastHeard = this.#now();
       const message = parseServerMessage(String(data));
       if (!message) return;
+      if (this.#isOwnLostConnection(message)) {
+        // Back after a network cut before the switchboard noticed the old
+        // connection was dead: the holder is this login's own lost connection.
+        // Take the station back without showing anyone a refusal.
+        this.#send({ type: 'bind', extension: this.#state.extension!, takeover: true });
+        return;
+      }
       this.#dispatch({ type: 'server', message });
       this.#react(ws, message);
       for (const listener of this.#messageListeners) listener(message);
@@ -169,14 +176,17 @@ export class StationSession {
         this.#heldBefore = true;
         this.#sendReadiness();
         return;
-      case 'refused':
-        // Back after a network cut before the switchboard noticed the old
-        // connection was dead: the holder is this login's own lost connection.
-        if (message.reason === 'taken' && this.#heldBefore && message.heldBy?.login === this.#state.user?.login && message.extension === this.#state.extension) {
-          this.#send({ type: 'bind', extension: message.extension, takeover: true });
-        }
-        return;
     }
+  }
+
+  #isOwnLostConnection(message: ServerMessage): boolean {
+    return (
+      message.type === 'refused' &&
+      message.reason === 'taken' &&
+      this.#heldBefore &&
+      message.extension === this.#state.extension &&
+      message.heldBy?.login === this.#state.user?.login
+    );
   }
 
   #beat(ws: WebSocket, leaseMs: number): void {

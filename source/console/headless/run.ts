@@ -61,6 +61,7 @@ export async function runHeadless(o: HeadlessOptions): Promise<number> {
     onToken: (fresh) => o.settings.update({ token: fresh }),
   });
   let previous = session.getSnapshot();
+  let previousRefusal = previous.refusal;
   let ended: (code: number) => void = () => {};
   const fatal = new Promise<number>((resolve) => (ended = resolve));
   session.subscribe(() => {
@@ -70,10 +71,17 @@ export async function runHeadless(o: HeadlessOptions): Promise<number> {
     if (next.sessionEnded) {
       o.err.write('dispatcher: the switchboard no longer accepts this login; start again with --user and --password\n');
       ended(1);
-    } else if (next.refusal && next.refusal.reason !== 'taken') {
-      o.err.write(`dispatcher: the switchboard refused extension ${next.refusal.extension}: ${next.refusal.reason}\n`);
+    } else if (next.refusal && next.refusal !== previousRefusal) {
+      // A kiosk has nobody to decide a take-over: say who holds the station and
+      // leave; the service manager's restart tries again later.
+      const holder = next.refusal.heldBy ? ` (held by ${next.refusal.heldBy.login})` : '';
+      o.err.write(`dispatcher: the switchboard refused extension ${next.refusal.extension}: ${next.refusal.reason}${holder}\n`);
+      ended(1);
+    } else if (next.takenOverBy) {
+      o.err.write(`dispatcher: station ${extension} was taken over by ${next.takenOverBy.login}\n`);
       ended(1);
     }
+    previousRefusal = next.refusal;
   });
   print({ event: 'starting', server: o.server, extension, ready: !o.paused });
   session.start();

@@ -98,7 +98,8 @@ interface BannerLine {
 function bannerLines(t: Catalogue, state: ConsoleState, ringingFrom: string[], now: number, canConfigure: boolean): BannerLine[] {
   const lines: BannerLine[] = [];
   for (const from of ringingFrom.slice(0, 1)) lines.push({ tone: 'alert', text: t.ringingBanner(from) });
-  if (state.link.state === 'disconnected' && !state.sessionEnded) {
+  // After a take-over the console stays off on purpose: that banner says why instead.
+  if (state.link.state === 'disconnected' && !state.sessionEnded && !state.takenOverBy) {
     const retryAt = state.link.retryAt;
     lines.push({ tone: 'alert', text: t.disconnectedBanner(retryAt === null ? null : Math.max(0, Math.ceil((retryAt - now) / 1000))) });
   }
