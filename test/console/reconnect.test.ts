@@ -4,6 +4,7 @@
 // and releases the station at once when stopped.
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { WebSocketServer } from 'ws';
 import { after, describe, test } from 'node:test';
 import { logIn } from '../../source/console/client/api.js';
 import { StationSession, type Relogin } from '../../source/console/client/session.js';
@@ -170,5 +171,29 @@ describe('console session', () => {
     await session.stop();
     assert.equal(api.board.station('201')?.session, undefined);
     assert.equal(api.board.station('201')?.eligibility.eligible, false);
+  });
+
+  test('garbled frames from a switchboard are dropped; the session carries on', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    cleanup.push(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+    wss.on('connection', (ws) => {
+      ws.send('not json at all');
+      ws.send(Buffer.from([0xff, 0x00, 0x13]));
+      ws.send('{"type":"queue","callers":"everyone"}');
+      ws.send('{"type":"station","station":{"extension":201}}');
+      ws.send('{"type":"welcome","user":{"login":"anna","displayName":"Anna","roles":["dispatcher"]},"leaseMs":3000,"heartbeatMs":"often"}');
+      ws.send('{"type":"welcome","user":{"login":"anna","displayName":"Anna","roles":["dispatcher"]},"leaseMs":3000,"heartbeatMs":1000}');
+      ws.send(JSON.stringify({ type: 'queue', callers: [{ id: 'c1', from: '+48 600', waitingSince: 1, ringing: [] }, { id: 7 }] }));
+    });
+    const { port } = wss.address() as net.AddressInfo;
+    const session = new StationSession({ server: `http://127.0.0.1:${port}`, token: 't', extension: null, ready: false, backoff: fast });
+    cleanup.push(() => session.stop());
+    session.start();
+    await eventually(() => session.getSnapshot().callers.length === 1, 5000, 'the valid queue');
+    const state = session.getSnapshot();
+    assert.equal(state.link.state, 'connected');
+    assert.equal(state.heartbeatMs, 1000);
+    assert.equal(state.callers[0]!.id, 'c1');
   });
 });
