@@ -120,6 +120,19 @@ async function coldStart(): Promise<number[]> {
   return times;
 }
 
+/** `dispatcher --version` through the same pty: what Node and the entry cost before any console code. */
+async function baseline(): Promise<number[]> {
+  const times: number[] = [];
+  const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  for (let run = 0; run < runs; run++) {
+    const pty = spawnPty(['--version']);
+    const at = await pty.waitFor((t) => t.includes(version), 20_000, 'the version');
+    times.push(at - pty.startedAt);
+    await stopChild(pty.child);
+  }
+  return times;
+}
+
 async function underLoad() {
   const office = await startFakeSwitchboard();
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-console-'));
@@ -163,14 +176,19 @@ const fmt = (ms: number | undefined) => (ms === undefined ? '—' : `${ms.toFixe
 const mb = (kb: number | undefined) => (kb === undefined ? '—' : `${(kb / 1024).toFixed(1)} MB`);
 
 console.log(`console benchmark: entry ${values.entry}, ${runs} cold starts, ${durationS} s with ${callers} callers, ${samples} render samples`);
+const versions = await baseline();
 const starts = await coldStart();
 const load = await underLoad();
 const rows: Array<[string, string]> = [
   [`cold start to first frame, median of ${starts.length}`, fmt(percentile(starts, 50))],
   ['cold start, fastest / slowest', `${fmt(Math.min(...starts))} / ${fmt(Math.max(...starts))}`],
+  [`baseline: dispatcher --version, median of ${versions.length}`, fmt(percentile(versions, 50))],
   [`RSS after the first second (${callers} callers)`, mb(load.rss[0])],
   [`RSS after ${durationS} s`, mb(load.rss.at(-1))],
   [`RSS peak over ${durationS} s`, mb(Math.max(...load.rss))],
+  // The garbage collector runs late and in steps: the quarters show whether memory levels off.
+  ['RSS at 1/4, 1/2, 3/4 of the run', [0.25, 0.5, 0.75].map((q) => mb(load.rss[Math.floor(q * (load.rss.length - 1))])).join(', ')],
+  [`RSS lowest over the last quarter`, mb(Math.min(...load.rss.slice(Math.floor(load.rss.length * 0.75))))],
   [`queue update (${callers} callers) to screen, median`, fmt(percentile(load.latencies, 50))],
   [`queue update to screen, p99 of ${load.latencies.length}`, fmt(percentile(load.latencies, 99))],
 ];
