@@ -3,11 +3,12 @@
 // screen. Quitting or logging out releases the station before anything else,
 // so the switchboard stops ringing it at once.
 import { Box, Text, useApp } from 'ink';
-import React, { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import React, { useCallback, useEffect, useState } from 'react';
 import type { LoginResponse, SignedInUser } from '../api/messages.js';
 import { logIn, logOut } from './client/api.js';
 import type { Backoff } from './client/backoff.js';
 import { StationSession, type Relogin } from './client/session.js';
+import { useConsoleState } from './hooks/use-console-state.js';
 import { useKeys } from './hooks/use-keys.js';
 import type { Catalogue } from './i18n/index.js';
 import { ConfigurationScreen } from './screens/ConfigurationScreen.js';
@@ -118,7 +119,7 @@ interface SignedInProps {
 
 function SignedIn({ t, signed, screen, setScreen, ringBell, leave, onSave }: SignedInProps) {
   const { session } = signed;
-  const state = useSyncExternalStore(session.subscribe, session.getSnapshot);
+  const state = useConsoleState(session);
   const user = state.user ?? signed.user;
   const canConfigure = user?.roles.includes('configure') === true;
 

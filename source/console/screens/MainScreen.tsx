@@ -122,7 +122,6 @@ function useBell(ringingIds: string[], ringBell: () => void): void {
     const current = new Set(ringingIds);
     if (ringingIds.some((id) => !rung.current.has(id))) ringBell();
     rung.current = current;
-    // `key` stands for the ids; the array itself is new on every render.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `key` stands for the ids: the array itself is new on every render.
   }, [key, ringBell]);
 }
