@@ -24,6 +24,11 @@ switch (commandLine.kind) {
     const { runPbx } = await import('./source/commands/pbx.js');
     process.exit(await runPbx(commandLine.config));
   }
+  case 'console': {
+    const { runConsole } = await import('./source/commands/console.js');
+    // Leaves as soon as the console is done: a stray socket must not keep a quit console alive.
+    process.exit(await runConsole(commandLine.options));
+  }
   case 'admin': {
     const { runAdmin } = await import('./source/commands/admin.js');
     process.exitCode = runAdmin(commandLine.action);

@@ -8,6 +8,7 @@ import { declareAdminCommands, resolveAdminAction, type AdminAction } from './ad
 import { packageVersion } from './package-version.js';
 import { declarePbxOptions, resolvePbxConfig, type PbxConfig } from './pbx-config.js';
 import { declareCallsOptions, resolveCallsOptions, type CallsOptions } from './calls-config.js';
+import { declareConsoleOptions, resolveConsoleOptions, type ConsoleOptions } from './console-config.js';
 import { declareSipServerOptions, resolveSipServerConfig, type SipServerConfig } from './sip-server-config.js';
 import { declareDemoOptions, resolveDemoConfig, type DemoConfig } from './demo-config.js';
 import { declareTestCallOptions, resolveTestCallConfig, type TestCallConfig } from './test-call-config.js';
@@ -22,7 +23,9 @@ export type CommandLine =
   | { kind: 'admin'; action: AdminAction }
   | { kind: 'calls'; options: CallsOptions }
   | { kind: 'test-call'; config: TestCallConfig }
-  | { kind: 'demo'; config: DemoConfig };
+  | { kind: 'demo'; config: DemoConfig }
+  /** No command: the dispatcher's console. */
+  | { kind: 'console'; options: ConsoleOptions };
 
 export interface ParseContext {
   /** Defaults to the version in package.json. */
@@ -62,7 +65,12 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
     .scriptName('dispatcher')
     // yargs otherwise follows the OS locale; the same argv must give the same text.
     .locale('en')
-    .usage('$0 <command> [options]\n\nTaxi dispatch office phone system.')
+    .usage('$0 [command] [options]\n\nTaxi dispatch office phone system. Without a command: the dispatcher\'s console.')
+    .command('$0', "The dispatcher's console (the default command; headless when stdout is not a terminal)", (y) =>
+      declareConsoleOptions(y)
+        .example('$0 --server http://192.168.1.10:8080', 'the console, talking to that switchboard')
+        .example('DISPATCHER_PASSWORD=... $0 --headless --user kiosk1 --extension 201', 'a kiosk station'),
+    )
     .command('sip-server', 'Run the embedded SIP server alone (drop-in for drachtio-server)', (y) =>
       declareSipServerOptions(y)
         .example('$0 sip-server', 'SIP on 127.0.0.1:5060, control on 127.0.0.1:9022')
@@ -91,7 +99,6 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
         .example('$0 demo', '3 stations, 12 passenger calls a minute')
         .example('$0 demo --stations 5 --rate 30', 'a busier office'),
     )
-    .demandCommand(1, 'Choose a command.')
     .strict()
     .exitProcess(false)
     .version(context.version ?? packageVersion())
@@ -150,8 +157,14 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
         ? { kind: 'demo', config: resolved.config }
         : { kind: 'usage-error', errors: resolved.errors, helpCommand };
     }
+    case '': {
+      const resolved = resolveConsoleOptions(result.argv, environment.env);
+      return resolved.ok
+        ? { kind: 'console', options: resolved.options }
+        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+    }
     default:
-      // Unreachable with .strict() and .demandCommand(); kept so a command
+      // Unreachable with .strict() and the default command; kept so a command
       // declared above without a case here fails loudly.
       return { kind: 'usage-error', errors: [`Unknown command: ${command}`], helpCommand };
   }

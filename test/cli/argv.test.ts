@@ -47,8 +47,32 @@ describe('dispatcher command line', () => {
     }
   });
 
-  test('a missing command is a usage error', () => {
-    assert.deepEqual(usageErrors([]), ['Choose a command.']);
+  test('no command is the console, on its defaults', () => {
+    const commandLine = parseArgs([], { env: {} });
+    assert.deepEqual(commandLine, {
+      kind: 'console',
+      options: { server: undefined, headless: undefined, user: undefined, password: undefined, extension: undefined, paused: false, language: undefined, settingsDir: undefined },
+    });
+  });
+
+  test('the console takes its options, the password and settings folder also from the environment', () => {
+    const commandLine = parseArgs(['--server', 'http://192.168.1.10:8080/', '--headless', '--user', 'kiosk1', '--extension', '201', '--paused', '--lang', 'en'], {
+      env: { DISPATCHER_PASSWORD: 'from-env', DISPATCHER_CONSOLE_DIR: '/tmp/station-1' },
+    });
+    assert.deepEqual(commandLine, {
+      kind: 'console',
+      options: { server: 'http://192.168.1.10:8080', headless: true, user: 'kiosk1', password: 'from-env', extension: '201', paused: true, language: 'en', settingsDir: '/tmp/station-1' },
+    });
+  });
+
+  test('bad console options are all reported at once', () => {
+    const errors = usageErrors(['--server', 'ftp://x', '--extension', '2a', '--lang', 'de']);
+    assert.equal(errors.length, 3);
+    assert.match(errors.join('\n'), /--server.*--extension.*--lang/s);
+  });
+
+  test('console options do not leak into other commands', () => {
+    assert.match(usageErrors(['pbx', '--server', 'http://127.0.0.1:8080'])[0]!, /server/);
   });
 
   test('a command that does not exist is rejected', () => {
