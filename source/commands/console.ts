@@ -35,8 +35,10 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   }
   // React's development build keeps debugging records of every render: a
   // console showing a busy queue all day grew by ~270 KB per queue update.
-  // Set before React is first imported, which happens just below.
-  process.env.NODE_ENV ??= 'production';
+  // Set before React is first imported, which happens just below (under tsx;
+  // the bundle in dist/ has the production build compiled in).
+  const env = process.env;
+  env.NODE_ENV ??= 'production';
   const { runInteractive } = await import('../console/interactive.js');
   return runInteractive({ settings, server, language: chooseLanguage(options.language, stored.language, process.env) });
 }
