@@ -100,7 +100,8 @@ export class StationSockets {
   /** Pushes the waiting callers to every console (the call distribution calls this). */
   publishQueue(callers: QueuedCaller[]): void {
     this.#callers = callers;
-    for (const connection of this.#connections) this.#send(connection, { type: 'queue', callers });
+    const text = JSON.stringify({ type: 'queue', callers } satisfies ServerMessage);
+    for (const connection of this.#connections) this.#sendText(connection, text);
   }
 
   /** Closes the connections opened with this login (logout). */
@@ -218,12 +219,15 @@ export class StationSockets {
     this.#changed.clear();
     const snapshots = this.#options.board.snapshot();
     const stations = snapshots.map(stationState);
+    // The same list goes to every console: serialised once, not once per console.
+    const text = JSON.stringify({ type: 'stations', stations } satisfies ServerMessage);
+    const byExtension = new Map(snapshots.map((s, index) => [s.extension, index]));
     for (const connection of this.#connections) {
-      this.#send(connection, { type: 'stations', stations });
+      this.#sendText(connection, text);
       const own = connection.extension;
       if (!own || !changed.has(own)) continue;
-      const index = snapshots.findIndex((s) => s.extension === own);
-      if (index >= 0 && snapshots[index]!.session?.consoleId === connection.consoleId) {
+      const index = byExtension.get(own);
+      if (index !== undefined && snapshots[index]!.session?.consoleId === connection.consoleId) {
         this.#send(connection, { type: 'station', station: stations[index]! });
       }
     }
@@ -234,6 +238,10 @@ export class StationSockets {
   }
 
   #send(connection: Connection, message: ServerMessage): void {
+    this.#sendText(connection, JSON.stringify(message));
+  }
+
+  #sendText(connection: Connection, text: string): void {
     const { ws } = connection;
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > maxBufferedBytes) {
@@ -241,7 +249,7 @@ export class StationSockets {
       ws.terminate();
       return;
     }
-    ws.send(JSON.stringify(message));
+    ws.send(text);
   }
 
   #stations(): StationState[] {
