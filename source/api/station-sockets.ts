@@ -49,6 +49,8 @@ export class StationSockets {
   readonly #changed = new Set<string>();
   #pushScheduled: NodeJS.Immediate | undefined;
   #callers: QueuedCaller[] = [];
+  /** The last `queue` message sent to everyone, as sent. */
+  #queueText: string | undefined;
   readonly #onChange = (station: StationSnapshot) => this.#scheduleUpdate(station.extension);
 
   constructor(options: StationSocketsOptions) {
@@ -101,6 +103,9 @@ export class StationSockets {
   publishQueue(callers: QueuedCaller[]): void {
     this.#callers = callers;
     const text = JSON.stringify({ type: 'queue', callers } satisfies ServerMessage);
+    // The call distribution publishes after every event it handles; most leave the queue as it was.
+    if (text === this.#queueText) return;
+    this.#queueText = text;
     for (const connection of this.#connections) this.#sendText(connection, text);
   }
 
