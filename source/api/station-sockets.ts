@@ -52,6 +52,8 @@ export class StationSockets {
   #callers: QueuedCaller[] = [];
   /** The last `queue` message sent to everyone, as sent. */
   #queueText: string | undefined;
+  /** publishQueue was called since the last push. */
+  #queueChanged = false;
   readonly #onChange = (station: StationSnapshot) => this.#scheduleUpdate(station.extension);
 
   constructor(options: StationSocketsOptions) {
@@ -100,14 +102,11 @@ export class StationSockets {
     this.#send(connection, { type: 'queue', callers: this.#callers });
   }
 
-  /** Pushes the waiting callers to every console (the call distribution calls this). */
+  /** Pushes the waiting callers to every console (the call distribution calls this), with the next push of station changes. */
   publishQueue(callers: QueuedCaller[]): void {
     this.#callers = callers;
-    const text = JSON.stringify({ type: 'queue', callers } satisfies ServerMessage);
-    // The call distribution publishes after every event it handles; most leave the queue as it was.
-    if (text === this.#queueText) return;
-    this.#queueText = text;
-    for (const connection of this.#connections) this.#sendText(connection, text);
+    this.#queueChanged = true;
+    this.#schedulePush();
   }
 
   /** Closes the connections opened with this login (logout). */
@@ -215,6 +214,10 @@ export class StationSockets {
 
   #scheduleUpdate(extension: string): void {
     this.#changed.add(extension);
+    this.#schedulePush();
+  }
+
+  #schedulePush(): void {
     if (this.#pushScheduled) return;
     // A quiet board pushes at once; a busy one at most every minPushIntervalMs:
     // each push sends every console the whole list.
@@ -229,10 +232,20 @@ export class StationSockets {
     this.#pushScheduled = undefined;
   }
 
-  /** One `stations` per burst of changes, and `station` to each console whose station changed. */
+  /** The queue if it changed, one `stations` per burst of changes, and `station` to each console whose station changed. */
   #pushUpdates(): void {
     this.#pushScheduled = undefined;
     this.#lastPushAt = performance.now();
+    if (this.#queueChanged) {
+      this.#queueChanged = false;
+      const text = JSON.stringify({ type: 'queue', callers: this.#callers } satisfies ServerMessage);
+      // The call distribution publishes after every event it handles; many leave the queue as it was.
+      if (text !== this.#queueText) {
+        this.#queueText = text;
+        for (const connection of this.#connections) this.#sendText(connection, text);
+      }
+    }
+    if (this.#changed.size === 0) return;
     const changed = new Set(this.#changed);
     this.#changed.clear();
     const snapshots = this.#options.board.snapshot();
@@ -280,7 +293,8 @@ export class StationSockets {
  * load the board changes every few milliseconds (every call sets a station in
  * a call and out of it), and each push is the whole list to every console:
  * with 120 consoles at 50 calls/s the pbx spent a third of its CPU writing
- * them. Ten lists a second is still live to a person watching.
+ * them. Ten lists a second is still live to a person watching. The waiting
+ * callers (`queue`) go with the same pushes.
  */
 export const minPushIntervalMs = 100;
 
