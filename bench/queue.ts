@@ -125,6 +125,8 @@ async function bringUp(setup: Setup, target: Target, record: boolean, ready: num
     dataDir: setup.dataDir,
     args: [...PBX_ARGS, '--rtp-ports', `${rtpBase}-${rtpBase + 1_999}`, ...(record ? [] : ['--no-record'])],
     ...(target.drachtio ? { drachtio: target.drachtio } : {}),
+    // BENCH_PBX_PROFILE=<dir>: each pbx writes a V8 CPU profile there when it stops (for finding where its time goes).
+    ...(process.env.BENCH_PBX_PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PBX_PROFILE}`] } : {}),
   });
   const phonesPort = await freePort();
   const started = performance.now();

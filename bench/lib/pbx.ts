@@ -31,6 +31,8 @@ export interface PbxStart {
   env?: Record<string, string>;
   /** A real drachtio-server (host:port:secret of its control port) instead of the embedded SIP server; `sip` is its SIP side, host:port. */
   drachtio?: { url: string; sip: string };
+  /** More node options before the script, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
   /** Opens node's inspector on a free loopback port (for forcing a GC from outside, see inspector.ts). */
   inspect?: boolean;
   timeoutMs?: number;
@@ -51,6 +53,7 @@ export async function startPbxChild(opts: PbxStart): Promise<PbxChild> {
     process.execPath,
     [
       ...(inspectorPort ? [`--inspect=${LOOPBACK}:${inspectorPort}`] : []),
+      ...(opts.nodeArgs ?? []),
       '--import', 'tsx',
       path.join(opts.repo, 'cli.tsx'),
       'pbx',
