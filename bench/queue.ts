@@ -118,12 +118,13 @@ interface Rig {
 async function bringUp(setup: Setup, target: Target, record: boolean, ready: number): Promise<Rig> {
   const dir = path.join(setup.runDir, `${target.name}-${record ? 'record' : 'no-record'}`);
   await mkdir(dir, { recursive: true });
-  // A block of RTP ports of its own, away from the default range other pbx processes on this machine may use.
-  const rtpBase = 10_000 + 2_000 * Math.floor(Math.random() * 9);
+  // A block of 8000 RTP ports (4000 legs: a passenger waiting holds one, a bridged call two) somewhere in
+  // 10000-31999, below the kernel's ephemeral ports; ports another process holds are skipped by the pbx.
+  const rtpBase = 10_000 + 2_000 * Math.floor(Math.random() * 8);
   const pbx = await startPbxChild({
     repo: REPO,
     dataDir: setup.dataDir,
-    args: [...PBX_ARGS, '--rtp-ports', `${rtpBase}-${rtpBase + 1_999}`, ...(record ? [] : ['--no-record'])],
+    args: [...PBX_ARGS, '--rtp-ports', `${rtpBase}-${rtpBase + 7_999}`, ...(record ? [] : ['--no-record'])],
     ...(target.drachtio ? { drachtio: target.drachtio } : {}),
     // BENCH_PBX_PROFILE=<dir>: each pbx writes a V8 CPU profile there when it stops (for finding where its time goes).
     ...(process.env.BENCH_PBX_PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PBX_PROFILE}`] } : {}),
@@ -302,12 +303,22 @@ async function passengers(rig: Rig, rate: number, seconds: number, talkMs: numbe
   if (detail) result.notes.push(`retransmissions (> sent again, < received again): ${detail}`);
   const reasons = Object.entries(outcome.stats).filter(([k, v]) => k.startsWith('Failed') && k !== 'FailedCall' && Number(v) > 0).map(([k, v]) => `${k} ${v}`);
   if (reasons.length > 0) result.notes.push(`passenger failures: ${reasons.join(', ')}`);
+  const refusals = await unexpectedStatuses(path.join(dir, 'errors.log'));
+  if (refusals) result.notes.push(`unexpected responses to passengers: ${refusals} (488: the pbx had no RTP port or media for the call)`);
   const phoneFailed = counter(phones.outcome, 'FailedCall');
   if (phoneFailed > 0) result.notes.push(`phone calls failed: ${phoneFailed}`);
   const dropped = sub(drops0, drops1);
   if (dropped) result.notes.push(`kernel UDP drops on the pbx's SIP socket: ${dropped}`);
   if (outcome.exitCode !== 0 && outcome.exitCode !== null) result.notes.push(`passenger SIPp exit code ${outcome.exitCode} (files in ${dir})`);
   return result;
+}
+
+/** "488 x47, 503 x2": the status lines SIPp aborted calls on, from its error log. */
+async function unexpectedStatuses(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/unexpected message [^\n]*received 'SIP\/2\.0 (\d{3})/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${status} x${n}`).join(', ');
 }
 
 const clean = (r: RunResult) => r.failed === 0 && r.retrans === 0 && r.neverOffered === 0 && r.completed === r.calls && r.achieved >= 0.95 * r.rate;
