@@ -115,8 +115,8 @@ interface Rig {
   runs: number;
 }
 
-async function bringUp(setup: Setup, target: Target, record: boolean, ready: number): Promise<Rig> {
-  const dir = path.join(setup.runDir, `${target.name}-${record ? 'record' : 'no-record'}`);
+async function bringUp(setup: Setup, target: Target, record: boolean, ready: number, part: string): Promise<Rig> {
+  const dir = path.join(setup.runDir, `${target.name}-${part}-${record ? 'record' : 'no-record'}`);
   await mkdir(dir, { recursive: true });
   // A block of 8000 RTP ports (4000 legs: a passenger waiting holds one, a bridged call two) somewhere in
   // 10000-31999, below the kernel's ephemeral ports; ports another process holds are skipped by the pbx.
@@ -419,10 +419,9 @@ async function runTarget(setup: Setup, target: Target): Promise<TargetResult> {
   const { opts } = setup;
   const result: TargetResult = { target, steps: [], cpu: [] };
   out(`\n${target.label}`);
-  const wantsRecord = opts.parts.includes('handoff') || opts.parts.includes('rates') || opts.parts.includes('cpu');
-  if (wantsRecord) {
+  if (opts.parts.includes('handoff') || opts.parts.includes('rates')) {
     const firstReady = opts.parts.includes('handoff') ? opts.handoffStations : setup.phones.length;
-    const rig = await bringUp(setup, target, true, firstReady);
+    const rig = await bringUp(setup, target, true, firstReady, 'steps');
     try {
       await startPhones(rig, false, opts.talkMs);
       if (opts.parts.includes('handoff')) {
@@ -440,21 +439,21 @@ async function runTarget(setup: Setup, target: Target): Promise<TargetResult> {
           await delay(1000);
         }
       }
-      if (opts.parts.includes('cpu')) {
-        out(`  CPU: ${opts.cpuCalls} bridged calls with RTP both ways, recording on, ${opts.cpuSeconds} s window ...`);
-        result.cpu.push(await cpuPerCall(rig));
-      }
     } finally {
       await tearDown(rig);
     }
   }
   if (opts.parts.includes('cpu')) {
-    const rig = await bringUp(setup, target, false, setup.phones.length);
-    try {
-      out(`  CPU: ${opts.cpuCalls} bridged calls with RTP both ways, --no-record ...`);
-      result.cpu.push(await cpuPerCall(rig));
-    } finally {
-      await tearDown(rig);
+    // Each on a fresh pbx (and, for a real server, after the same idle start): neither inherits what the steps left behind.
+    for (const record of [true, false]) {
+      const rig = await bringUp(setup, target, record, setup.phones.length, 'cpu');
+      try {
+        out(`  CPU: ${opts.cpuCalls} bridged calls with RTP both ways, ${record ? 'recording on' : '--no-record'}, ${opts.cpuSeconds} s window ...`);
+        await startPhones(rig, false, opts.talkMs);
+        result.cpu.push(await cpuPerCall(rig));
+      } finally {
+        await tearDown(rig);
+      }
     }
   }
   return result;
