@@ -38,7 +38,12 @@ export function stationIn(message: Received, extension: string): StationView | u
   return (message.stations as StationView[]).find((s) => s.extension === extension);
 }
 
-export async function openConsole(apiUrl: string, token: string, timeoutMs = 5_000): Promise<ConsoleSocket> {
+/**
+ * `skip`: message types not even parsed (a benchmark holding a hundred
+ * consoles need not spend its CPU on every `stations` list).
+ */
+export async function openConsole(apiUrl: string, token: string, timeoutMs = 5_000, skip: string[] = []): Promise<ConsoleSocket> {
+  const skipped = skip.map((type) => `{"type":${JSON.stringify(type)}`);
   const socket = new WebSocket(`${apiUrl.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`);
   const waiting = new Set<{ test: (m: Received) => boolean; resolve: (r: { message: Received; at: number }) => void }>();
   const last = new Map<string, Received>();
@@ -46,7 +51,9 @@ export async function openConsole(apiUrl: string, token: string, timeoutMs = 5_0
   let welcome: ((m: Received) => void) | undefined;
   socket.on('message', (data) => {
     const at = performance.now();
-    const message = JSON.parse(String(data)) as Received;
+    const text = String(data);
+    if (skipped.some((prefix) => text.startsWith(prefix))) return;
+    const message = JSON.parse(text) as Received;
     last.set(message.type, message);
     if (message.type === 'welcome') welcome?.(message);
     for (const w of waiting) {

@@ -75,17 +75,20 @@ export function parseBenchOptions(argv: string[], env: Record<string, string | u
   const secondsText = values.seconds ?? env.BENCH_SECONDS;
   const seconds = secondsText ? positiveInteger(secondsText, '--seconds') : quick ? 2 : 5;
 
-  let real: RealServer | undefined;
-  if (env.DRACHTIO_URL) {
-    if (!env.DRACHTIO_SIP) throw new Error('DRACHTIO_URL is set: DRACHTIO_SIP=host:port must be set too');
-    const control = hostPort(env.DRACHTIO_URL, 'DRACHTIO_URL');
-    if (!control.rest) throw new Error('DRACHTIO_URL must look like host:port:secret');
-    const sip = hostPort(env.DRACHTIO_SIP, 'DRACHTIO_SIP');
-    real = {
-      control: { host: control.host, port: control.port, secret: control.rest },
-      sip: `${sip.host}:${sip.port}`,
-      pid: env.DRACHTIO_PID ? positiveInteger(env.DRACHTIO_PID, 'DRACHTIO_PID') : undefined,
-    };
-  }
+  const real = parseRealServer(env);
   return { transports: [...new Set(transports)], rates, seconds, quick, real };
+}
+
+/** DRACHTIO_URL=host:port:secret, DRACHTIO_SIP=host:port and DRACHTIO_PID: a real drachtio-server to compare with, if set. */
+export function parseRealServer(env: Record<string, string | undefined>): RealServer | undefined {
+  if (!env.DRACHTIO_URL) return undefined;
+  if (!env.DRACHTIO_SIP) throw new Error('DRACHTIO_URL is set: DRACHTIO_SIP=host:port must be set too');
+  const control = hostPort(env.DRACHTIO_URL, 'DRACHTIO_URL');
+  if (!control.rest) throw new Error('DRACHTIO_URL must look like host:port:secret');
+  const sip = hostPort(env.DRACHTIO_SIP, 'DRACHTIO_SIP');
+  return {
+    control: { host: control.host, port: control.port, secret: control.rest },
+    sip: `${sip.host}:${sip.port}`,
+    pid: env.DRACHTIO_PID ? positiveInteger(env.DRACHTIO_PID, 'DRACHTIO_PID') : undefined,
+  };
 }

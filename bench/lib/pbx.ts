@@ -29,6 +29,10 @@ export interface PbxStart {
   /** More `dispatcher pbx` options, e.g. `--lease 1000`. */
   args?: string[];
   env?: Record<string, string>;
+  /** A real drachtio-server (host:port:secret of its control port) instead of the embedded SIP server; `sip` is its SIP side, host:port. */
+  drachtio?: { url: string; sip: string };
+  /** More node options before the script, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
   /** Opens node's inspector on a free loopback port (for forcing a GC from outside, see inspector.ts). */
   inspect?: boolean;
   timeoutMs?: number;
@@ -41,7 +45,7 @@ export interface PbxStart {
  * (or that line, whichever comes first).
  */
 export async function startPbxChild(opts: PbxStart): Promise<PbxChild> {
-  const sipPort = await freePort();
+  const sipPort = opts.drachtio ? Number(opts.drachtio.sip.split(':')[1]) : await freePort();
   const apiPort = await freePort();
   const apiUrl = `http://${LOOPBACK}:${apiPort}`;
   const inspectorPort = opts.inspect ? await freePort() : undefined;
@@ -49,11 +53,12 @@ export async function startPbxChild(opts: PbxStart): Promise<PbxChild> {
     process.execPath,
     [
       ...(inspectorPort ? [`--inspect=${LOOPBACK}:${inspectorPort}`] : []),
+      ...(opts.nodeArgs ?? []),
       '--import', 'tsx',
       path.join(opts.repo, 'cli.tsx'),
       'pbx',
       '--data', opts.dataDir,
-      '--contact', `sip:${LOOPBACK}:${sipPort};transport=udp,tcp`,
+      ...(opts.drachtio ? ['--drachtio', opts.drachtio.url] : ['--contact', `sip:${LOOPBACK}:${sipPort};transport=udp,tcp`]),
       '--api', `${LOOPBACK}:${apiPort}`,
       ...(opts.args ?? []),
     ],
@@ -66,7 +71,7 @@ export async function startPbxChild(opts: PbxStart): Promise<PbxChild> {
   const pbx: PbxChild = {
     child,
     pid: child.pid!,
-    sip: `${LOOPBACK}:${sipPort}`,
+    sip: opts.drachtio?.sip ?? `${LOOPBACK}:${sipPort}`,
     sipPort,
     apiUrl,
     ...(inspectorPort ? { inspectorPort } : {}),

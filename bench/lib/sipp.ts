@@ -284,6 +284,8 @@ export interface ScenarioOptions {
   errors?: string;
   /** More SIPp arguments, e.g. `-inf users.csv -key expires 3600`. */
   args?: string[];
+  /** SIPp's -recv_timeout: how long a call waits at a <recv> before failing. Default 10 s. */
+  recvTimeoutMs?: number;
 }
 
 /**
@@ -302,7 +304,7 @@ export async function startScenario(dir: string, opts: ScenarioOptions): Promise
       '-r', String(opts.rate),
       '-rp', '1000ms',
       '-m', String(opts.calls),
-      '-recv_timeout', '10000',
+      '-recv_timeout', String(opts.recvTimeoutMs ?? 10_000),
       '-timeout', `${opts.timeoutSeconds}s`,
       '-timeout_error',
       '-trace_rtt', '-rtt_freq', '1',
@@ -389,6 +391,56 @@ export async function startLongRun(
     pid: child.pid!,
     port: launched.port,
     async stop() {
+      await stopChild(child);
+      return launched.done;
+    },
+  };
+}
+
+export interface ServerRun {
+  pid: number;
+  port: number;
+  /** Ends it (SIGUSR1, SIPp's soft exit that writes every file, then SIGTERM) and reads what it wrote. */
+  stop(): Promise<SippOutcome>;
+}
+
+/**
+ * SIPp as a server (UAS) playing any scenario on a given port (phones whose
+ * contact is registered there), until stopped; resolves once its socket is bound.
+ */
+export async function startServer(
+  dir: string,
+  opts: { scenario: string; port: number; args?: string[]; maxSeconds: number },
+): Promise<ServerRun> {
+  const launched = await launch(
+    dir,
+    (port, controlPort) => [
+      '-sf', opts.scenario,
+      ...commonArgs('udp', port, controlPort, 'stats.csv'),
+      ...(opts.args ?? []),
+      '-timeout', `${opts.maxSeconds}s`,
+    ],
+    (opts.maxSeconds + 10) * 1000,
+    opts.port,
+  );
+  const { child } = launched;
+  let gone = false;
+  void exited(child).then(() => (gone = true));
+  const deadline = Date.now() + 10_000;
+  while (!gone && !(await listening(opts.port, 'udp'))) {
+    if (Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`SIPp server did not bind 127.0.0.1:${opts.port}\n${(await launched.done).stderr}`);
+    }
+    await delay(20);
+  }
+  if (gone) throw new Error(`SIPp server exited at start (code ${child.exitCode})\n${(await launched.done).stderr}`);
+  return {
+    pid: child.pid!,
+    port: opts.port,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGUSR1');
+      await Promise.race([exited(child), delay(3_000)]);
       await stopChild(child);
       return launched.done;
     },

@@ -99,6 +99,8 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
   readonly leaseMs: number;
   readonly #now: () => number;
   readonly #stations = new Map<string, Station>();
+  /** #stations in extension order; rebuilt only when a station is added (snapshot() runs on every console push). */
+  #ordered: Station[] | undefined;
   #registrations: { view: RegistrationView; listener: (extension: string, state: RegistrationState) => void } | undefined;
 
   constructor(options: StationBoardOptions) {
@@ -218,9 +220,8 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
 
   /** Every station the board knows, by extension. */
   snapshot(): StationSnapshot[] {
-    return [...this.#stations.values()]
-      .sort((a, b) => a.extension.localeCompare(b.extension, 'en', { numeric: true }))
-      .map((station) => this.#snapshot(station));
+    this.#ordered ??= [...this.#stations.values()].sort((a, b) => extensionOrder.compare(a.extension, b.extension));
+    return this.#ordered.map((station) => this.#snapshot(station));
   }
 
   /** Applies the passing of time: lapsed leases, finished wrap-ups. Reports what changed. */
@@ -242,6 +243,7 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
         reported: undefined,
       };
       this.#stations.set(extension, station);
+      this.#ordered = undefined;
     }
     return station;
   }
@@ -298,6 +300,9 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
     this.emit('change', snapshot);
   }
 }
+
+/** One collator for every comparison: localeCompare with options builds a new one per call. */
+const extensionOrder = new Intl.Collator('en', { numeric: true });
 
 function identity(holder: ConsoleIdentity): ConsoleIdentity {
   return { consoleId: holder.consoleId, login: holder.login, displayName: holder.displayName };
