@@ -8,6 +8,7 @@ import { declareAdminCommands, resolveAdminAction, type AdminAction } from './ad
 import { packageVersion } from './package-version.js';
 import { declarePbxOptions, resolvePbxConfig, type PbxConfig } from './pbx-config.js';
 import { declareCallsOptions, resolveCallsOptions, type CallsOptions } from './calls-config.js';
+import { storedStation } from '../console/settings-rules.js';
 import { declareConsoleOptions, resolveConsoleOptions, type ConsoleOptions } from './console-config.js';
 import { declareSipServerOptions, resolveSipServerConfig, type SipServerConfig } from './sip-server-config.js';
 import { declareDemoOptions, resolveDemoConfig, type DemoConfig } from './demo-config.js';
@@ -38,6 +39,8 @@ export interface ParseContext {
   homedir?: string;
   /** Relative --data paths are resolved against it; defaults to process.cwd(). */
   cwd?: string;
+  /** The console's stored station (test-call's defaults); defaults to reading the settings file. */
+  storedStation?: () => { server?: string; extension?: string };
 }
 
 /** Command words whose help is worth pointing at after a usage error, e.g. `admin user add`. */
@@ -146,7 +149,10 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
         : { kind: 'usage-error', errors: resolved.errors, helpCommand };
     }
     case 'test-call': {
-      const resolved = resolveTestCallConfig(result.argv, environment);
+      const resolved = resolveTestCallConfig(result.argv, {
+        env: environment.env,
+        storedStation: context.storedStation ?? (() => storedStation(environment.env, environment.homedir)),
+      });
       return resolved.ok
         ? { kind: 'test-call', config: resolved.config }
         : { kind: 'usage-error', errors: resolved.errors, helpCommand };

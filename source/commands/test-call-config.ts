@@ -1,7 +1,7 @@
 // `dispatcher test-call` options: declaration, defaults and validation in one
-// place, every problem reported at once. Extension, password and server are
-// required for now; once the console keeps its settings locally they can
-// default to those (the command line still wins).
+// place, every problem reported at once. The server and the extension default
+// to this machine's station as its console stored it (the command line wins);
+// the SIP password is never stored, so it is always given.
 import { isIP } from 'node:net';
 import type { Argv } from 'yargs';
 import { limits } from '../api/messages.js';
@@ -38,19 +38,29 @@ export function declareTestCallOptions<T>(yargs: Argv<T>) {
 
 export function resolveTestCallConfig(
   argv: Record<string, unknown>,
-  context: { env: Readonly<Record<string, string | undefined>> },
+  context: {
+    env: Readonly<Record<string, string | undefined>>;
+    /** The console's stored station on this machine: API address (http://host:port) and extension. */
+    storedStation?: () => { server?: string; extension?: string };
+  },
 ): { ok: true; config: TestCallConfig } | { ok: false; errors: string[] } {
   const errors: string[] = [];
+  let stored: { server?: string; extension?: string } | undefined;
+  const station = () => (stored ??= context.storedStation?.() ?? {});
   const rawServer = single(argv.server, 'server', errors);
   let server: TestCallConfig['server'] | undefined;
-  if (rawServer === undefined || rawServer === '') errors.push('--server is required: the switchboard\'s SIP address, e.g. --server 192.168.1.10 or --server pbx.example:5060');
-  else {
+  if (rawServer === undefined || rawServer === '') {
+    // The switchboard's SIP side is on the same host as its console API.
+    const api = station().server;
+    if (api) server = { host: new URL(api).hostname.replace(/^\[|\]$/g, ''), port: testCallDefaults.port };
+    else errors.push('--server is required (no console settings on this machine): the switchboard\'s SIP address, e.g. --server 192.168.1.10 or --server pbx.example:5060');
+  } else {
     server = parseServer(rawServer);
     if (!server) errors.push(`--server "${rawServer}" is not host[:port] (an IPv6 address goes in brackets: [2001:db8::1]:5060)`);
   }
 
-  const extension = single(argv.extension, 'extension', errors);
-  if (extension === undefined || extension === '') errors.push('--extension is required: the phone\'s extension, e.g. --extension 201');
+  const extension = single(argv.extension, 'extension', errors) ?? station().extension;
+  if (extension === undefined || extension === '') errors.push('--extension is required (no console settings on this machine): the phone\'s extension, e.g. --extension 201');
   else if (!limits.extension.test(extension)) errors.push(`--extension "${extension}" is not an extension (digits, letters or *#+._-, up to 32)`);
 
   const password = single(argv.password, 'password', errors) ?? context.env[testCallPasswordEnv];

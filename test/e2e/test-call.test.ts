@@ -15,7 +15,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 function testCall(args: string[], env: Record<string, string> = {}, onStart?: (pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli.tsx'), 'test-call', ...args], {
     cwd: root,
-    env: { ...process.env, DISPATCHER_PASSWORD: '', ...env },
+    // No console settings of this machine's user: the options alone count.
+    env: { ...process.env, DISPATCHER_PASSWORD: '', DISPATCHER_CONSOLE_DIR: path.join(root, 'test', 'e2e', 'no-console-settings'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   onStart?.(child.pid!);
