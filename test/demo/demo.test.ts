@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startDemo, type DemoEvent } from '../../source/demo/index.js';
 import { PhoneAgent } from '../../source/phone/index.js';
 import { LOOPBACK } from '../e2e/support/ports.js';
-import { login, readyStation } from '../e2e/support/pbx.js';
+import { login, openConsole } from '../e2e/support/pbx.js';
 import { eventually, within } from '../e2e/support/wait.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,8 +45,17 @@ describe('the demo', () => {
         assert.equal(outcome.kind, 'registered');
         const { status, body } = await login(demo.apiUrl, demo.dispatcher.login, demo.dispatcher.password);
         assert.equal(status, 200);
-        const person = await readyStation(demo.apiUrl, body.token, demo.dispatcher.extension);
-        person.close();
+        // Eligible at least once: waiting passengers ring it at once, and this
+        // phone, answering nothing, soon gets it paused for missed calls.
+        const person = await openConsole(demo.apiUrl, body.token);
+        try {
+          person.send({ type: 'bind', extension: demo.dispatcher.extension });
+          await eventually(() => person.messages.some((m) => m.type === 'bound'), 5000, 'the station to be bound');
+          person.send({ type: 'ready' });
+          await eventually(() => person.messages.some((m) => m.type === 'station' && m.station.eligible === true), 5000, 'the station to become eligible');
+        } finally {
+          person.close();
+        }
       } finally {
         await phone.stop();
       }
