@@ -120,54 +120,41 @@ export function parseArgs(argv: readonly string[], context: ParseContext = {}): 
   const words = ((result.argv._ as unknown[] | undefined) ?? []).map(String);
   const command = words[0] ?? '';
   const helpCommand = ['dispatcher', ...knownCommandPath(words), '--help'].join(' ');
-  if (result.error) return { kind: 'usage-error', errors: [result.error.message], helpCommand };
+  const usage = (errors: string[]): CommandLine => ({ kind: 'usage-error', errors, helpCommand });
+  if (result.error) return usage([result.error.message]);
   if (result.argv.help || result.argv.version) return { kind: 'print', text: result.output };
 
   switch (command) {
     case 'sip-server': {
       const resolved = resolveSipServerConfig(result.argv);
-      return resolved.ok
-        ? { kind: 'sip-server', config: resolved.config }
-        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+      return resolved.ok ? { kind: 'sip-server', config: resolved.config } : usage(resolved.errors);
     }
     case 'pbx': {
       const resolved = resolvePbxConfig(result.argv, environment);
-      return resolved.ok
-        ? { kind: 'pbx', config: resolved.config }
-        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+      return resolved.ok ? { kind: 'pbx', config: resolved.config } : usage(resolved.errors);
     }
     case 'admin': {
       const resolved = resolveAdminAction(result.argv, environment);
-      return resolved.ok
-        ? { kind: 'admin', action: resolved.action }
-        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+      return resolved.ok ? { kind: 'admin', action: resolved.action } : usage(resolved.errors);
     }
     case 'calls': {
       const resolved = resolveCallsOptions(result.argv, environment);
-      return resolved.ok
-        ? { kind: 'calls', options: resolved.options }
-        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+      return resolved.ok ? { kind: 'calls', options: resolved.options } : usage(resolved.errors);
     }
     case 'test-call': {
       const resolved = resolveTestCallConfig(result.argv, {
         env: environment.env,
         storedStation: context.storedStation ?? (() => storedStation(environment.env, environment.homedir)),
       });
-      return resolved.ok
-        ? { kind: 'test-call', config: resolved.config }
-        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+      return resolved.ok ? { kind: 'test-call', config: resolved.config } : usage(resolved.errors);
     }
     case 'demo': {
       const resolved = resolveDemoConfig(result.argv, environment);
-      return resolved.ok
-        ? { kind: 'demo', config: resolved.config }
-        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+      return resolved.ok ? { kind: 'demo', config: resolved.config } : usage(resolved.errors);
     }
     case '': {
       const resolved = resolveConsoleOptions(result.argv, environment.env);
-      return resolved.ok
-        ? { kind: 'console', options: resolved.options }
-        : { kind: 'usage-error', errors: resolved.errors, helpCommand };
+      return resolved.ok ? { kind: 'console', options: resolved.options } : usage(resolved.errors);
     }
     default:
       // Unreachable with .strict() and the default command; kept so a command
