@@ -39,8 +39,17 @@ test('dispatcher demo runs the console as the demo dispatcher: a answers the des
     await see('On the phone — h: hang up');
     mark = demo.stdout().length;
     demo.write('h');
-    // Idle again: the station is free and may be offered the next passenger.
-    await eventually(() => !/On the phone/.test(lastFrame(demo.stdout().slice(mark))), 30_000, 'the call banner to go');
+    // Idle again: a whole frame drawn after h without the call's line (the station is
+    // free and may be offered the next passenger). Waiting also keeps h and q apart:
+    // keys written together reach the console as one input.
+    await eventually(
+      () => {
+        const frame = lastFrame(demo.stdout().slice(mark));
+        return frame !== undefined && !frame.includes('On the phone');
+      },
+      30_000,
+      `a frame without the call banner; the terminal showed: ${demo.stdout().slice(-800)}`,
+    );
     demo.write('q');
     assert.equal(await within(demo.exited, 60_000, 'the demo to stop after q'), 0, demo.stdout().slice(-800));
     assert.match(demo.stdout(), /\d+ passengers called: [1-9]\d* answered by a station/);
@@ -58,7 +67,10 @@ test('dispatcher demo runs the console as the demo dispatcher: a answers the des
   }
 });
 
-/** What the screen shows since the last full redraw (Ink rewrites the frame in place). */
-function lastFrame(screen: string): string {
-  return screen.slice(-1500);
+/** The last whole frame in what the terminal showed (Ink redraws the whole screen each time). */
+function lastFrame(screen: string): string | undefined {
+  const start = screen.lastIndexOf('Station 202 ·');
+  if (start < 0) return undefined;
+  const frame = screen.slice(start);
+  return frame.includes('q: quit') ? frame : undefined;
 }
