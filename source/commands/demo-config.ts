@@ -2,6 +2,7 @@
 // where the data goes (a temporary folder unless --data), how much the
 // switchboard logs.
 import type { Argv } from 'yargs';
+import { isLanguage, languages, type Language } from '../console/i18n/index.js';
 import { isLogLevel, logLevels, type LogLevel } from '../log.js';
 import { resolveDataDir, type DataDirContext } from './data-dir.js';
 import { parseInteger, single } from './sip-server-config.js';
@@ -15,6 +16,10 @@ export interface DemoConfig {
   /** Undefined: a temporary folder, removed when the demo stops. */
   dataDir: string | undefined;
   loglevel: LogLevel;
+  /** Run the interactive console as the demo dispatcher (when stdout is a terminal); --no-console: event lines only. */
+  console: boolean;
+  /** The console's language; undefined: LC_ALL/LANG, else pl. */
+  language: Language | undefined;
 }
 
 export function declareDemoOptions<T>(yargs: Argv<T>) {
@@ -22,7 +27,9 @@ export function declareDemoOptions<T>(yargs: Argv<T>) {
     .option('stations', { type: 'string', requiresArg: true, describe: 'stations with a simulated dispatcher', defaultDescription: String(demoDefaults.stations) })
     .option('rate', { type: 'string', requiresArg: true, describe: 'passenger calls a minute (0: none)', defaultDescription: String(demoDefaults.rate) })
     .option('data', { type: 'string', requiresArg: true, describe: 'data directory to keep', defaultDescription: 'a temporary folder' })
-    .option('loglevel', { type: 'string', requiresArg: true, choices: [...logLevels], describe: "the switchboard's log on stderr", defaultDescription: demoDefaults.loglevel });
+    .option('loglevel', { type: 'string', requiresArg: true, choices: [...logLevels], describe: "the switchboard's log (on stderr; with the console, demo.log in the data folder)", defaultDescription: demoDefaults.loglevel })
+    .option('console', { type: 'boolean', describe: 'on a terminal, run the console as the demo dispatcher; --no-console: print events instead', defaultDescription: 'true' })
+    .option('lang', { type: 'string', requiresArg: true, describe: `language of the console: ${languages.join(', ')}`, defaultDescription: 'LC_ALL/LANG, else pl' });
 }
 
 export function resolveDemoConfig(argv: Record<string, unknown>, context: DataDirContext): { ok: true; config: DemoConfig } | { ok: false; errors: string[] } {
@@ -36,6 +43,18 @@ export function resolveDemoConfig(argv: Record<string, unknown>, context: DataDi
   const rawData = single(argv.data, 'data', errors);
   const loglevel = single(argv.loglevel, 'loglevel', errors) ?? demoDefaults.loglevel;
   if (!isLogLevel(loglevel)) errors.push(`--loglevel must be one of ${logLevels.join(', ')}`);
+  const lang = single(argv.lang, 'lang', errors);
+  if (lang !== undefined && !isLanguage(lang)) errors.push(`--lang must be one of ${languages.join(', ')}, got "${lang}"`);
   if (errors.length) return { ok: false, errors };
-  return { ok: true, config: { stations: stations!, rate, dataDir: rawData === undefined ? undefined : resolveDataDir(rawData, context), loglevel: loglevel as LogLevel } };
+  return {
+    ok: true,
+    config: {
+      stations: stations!,
+      rate,
+      dataDir: rawData === undefined ? undefined : resolveDataDir(rawData, context),
+      loglevel: loglevel as LogLevel,
+      console: argv.console !== false,
+      language: lang as Language | undefined,
+    },
+  };
 }

@@ -7,6 +7,7 @@ import React, { useCallback, useEffect, useState } from 'react';
 import type { LoginResponse, SignedInUser } from '../api/messages.js';
 import { logIn, logOut } from './client/api.js';
 import type { Backoff } from './client/backoff.js';
+import type { DeskPhone } from './desk-phone.js';
 import { StationSession, type Relogin } from './client/session.js';
 import { useConsoleState } from './hooks/use-console-state.js';
 import { useKeys } from './hooks/use-keys.js';
@@ -24,6 +25,10 @@ export interface AppProps {
   server: string;
   ringBell?: () => void;
   backoff?: Backoff;
+  /** A phone in this process answered with keys (`dispatcher demo`); absent otherwise. */
+  deskPhone?: DeskPhone;
+  /** Start the station ready instead of paused (the demo: calls come at once). */
+  startReady?: boolean;
 }
 
 interface Signed {
@@ -37,14 +42,14 @@ type Screen = 'main' | 'configuration' | 'phones' | 'leaving';
 
 const terminalBell = () => void process.stdout.write('\x07');
 
-export function App({ t, settings, server: initialServer, ringBell = terminalBell, backoff }: AppProps) {
+export function App({ t, settings, server: initialServer, ringBell = terminalBell, backoff, deskPhone, startReady = false }: AppProps) {
   const { exit } = useApp();
   const [server, setServer] = useState(initialServer);
   const [signed, setSigned] = useState<Signed | null>(() => {
     const stored = settings.read();
     // A token belongs to the switchboard that issued it.
     if (!stored.token || (stored.server ?? initialServer) !== initialServer) return null;
-    return { server: initialServer, token: stored.token, user: null, session: openSession(initialServer, stored.token, settings, undefined, backoff) };
+    return { server: initialServer, token: stored.token, user: null, session: openSession(initialServer, stored.token, settings, undefined, backoff, startReady) };
   });
   const [screen, setScreen] = useState<Screen>('main');
   const [notice, setNotice] = useState<string | undefined>();
@@ -76,7 +81,7 @@ export function App({ t, settings, server: initialServer, ringBell = terminalBel
     settings.update({ server: address, token: response.token, login: response.user.login });
     setServer(address);
     setNotice(undefined);
-    setSigned({ server: address, token: response.token, user: response.user, session: openSession(address, response.token, settings, { login: response.user.login, password }, backoff) });
+    setSigned({ server: address, token: response.token, user: response.user, session: openSession(address, response.token, settings, { login: response.user.login, password }, backoff, false) });
   };
 
   if (!signed) {
@@ -91,6 +96,7 @@ export function App({ t, settings, server: initialServer, ringBell = terminalBel
       setScreen={setScreen}
       ringBell={ringBell}
       leave={leave}
+      deskPhone={deskPhone}
       onSave={({ extension, server: address }) => {
         const result = settings.update({ extension, server: address });
         if (!result.ok) return false;
@@ -115,9 +121,10 @@ interface SignedInProps {
   ringBell: () => void;
   leave: (then: 'quit' | 'logout' | 'relogin', message?: string) => Promise<void>;
   onSave: (values: { extension: string; server: string }) => boolean;
+  deskPhone: DeskPhone | undefined;
 }
 
-function SignedIn({ t, signed, screen, setScreen, ringBell, leave, onSave }: SignedInProps) {
+function SignedIn({ t, signed, screen, setScreen, ringBell, leave, onSave, deskPhone }: SignedInProps) {
   const { session } = signed;
   const state = useConsoleState(session);
   const user = state.user ?? signed.user;
@@ -163,18 +170,27 @@ function SignedIn({ t, signed, screen, setScreen, ringBell, leave, onSave }: Sig
           onPhones={() => setScreen('phones')}
           onLogout={() => void leave('logout')}
           onQuit={() => void leave('quit')}
+          deskPhone={deskPhone}
         />
       );
   }
 }
 
 /**
- * A session for the stored extension. Interactive consoles start paused: the
+ * A session for the stored extension. Interactive consoles start paused (the
+ * demo's starts ready, `startReady`): the
  * dispatcher says when they are ready. The password, when the dispatcher just
  * typed it, stays in memory (never on disk) so the console can log in again by
  * itself after a switchboard restart, which forgets every token.
  */
-function openSession(server: string, token: string, settings: SettingsFile, credentials: { login: string; password: string } | undefined, backoff: Backoff | undefined): StationSession {
+function openSession(
+  server: string,
+  token: string,
+  settings: SettingsFile,
+  credentials: { login: string; password: string } | undefined,
+  backoff: Backoff | undefined,
+  ready: boolean,
+): StationSession {
   const relogin: Relogin | undefined = credentials
     ? async () => {
         const outcome = await logIn(server, credentials.login, credentials.password);
@@ -186,7 +202,7 @@ function openSession(server: string, token: string, settings: SettingsFile, cred
     server,
     token,
     extension: settings.read().extension ?? null,
-    ready: false,
+    ready,
     ...(relogin && { relogin }),
     onToken: (fresh) => settings.update({ token: fresh }),
     ...(backoff && { backoff }),

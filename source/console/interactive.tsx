@@ -3,11 +3,23 @@
 import { render } from 'ink';
 import React from 'react';
 import { App } from './app.js';
+import type { DeskPhone } from './desk-phone.js';
 import { catalogues, type Language } from './i18n/index.js';
 import type { SettingsFile } from './settings.js';
 
-export async function runInteractive(o: { settings: SettingsFile; server: string; language: Language }): Promise<number> {
-  const instance = render(<App t={catalogues[o.language]} settings={o.settings} server={o.server} />, { exitOnCtrlC: false });
+export interface InteractiveOptions {
+  settings: SettingsFile;
+  server: string;
+  language: Language;
+  /** `dispatcher demo`: the station's phone in this process, answered with keys. */
+  deskPhone?: DeskPhone;
+  startReady?: boolean;
+  /** Signals that close the console (default SIGTERM and SIGHUP; the demo adds SIGINT). */
+  closeOn?: readonly NodeJS.Signals[];
+}
+
+export async function runInteractive(o: InteractiveOptions): Promise<number> {
+  const instance = render(<App t={catalogues[o.language]} settings={o.settings} server={o.server} deskPhone={o.deskPhone} startReady={o.startReady} />, { exitOnCtrlC: false });
   // A closed terminal or a service stop: the socket closes with the process,
   // which releases the station on the switchboard at once. `on`, not `once`:
   // conf's file writer raises the signal again, which must not kill us mid-way.
@@ -17,7 +29,8 @@ export async function runInteractive(o: { settings: SettingsFile; server: string
     unmounted = true;
     instance.unmount();
   };
-  process.on('SIGTERM', unmount).on('SIGHUP', unmount);
+  const signals = o.closeOn ?? ['SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, unmount);
   try {
     await instance.waitUntilExit();
     return 0;

@@ -4,7 +4,8 @@
 // passengers calling the queue number from the trunk address. startDemo()
 // composes it; the handle's stop() takes it all down in reverse order.
 // The interactive console can be attached to `apiUrl` with `dispatcher`'s
-// login and the free extension.
+// login and the free extension; with `deskPhone` that extension's phone is in
+// this process too, for the console to answer with keys.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { startPbx, type Pbx } from '../commands/pbx.js';
 import type { CallRecord } from '../store/index.js';
 import { serverUri } from '../phone/index.js';
 import { ConsoleSession } from './console-session.js';
+import { DemoDeskPhone } from './desk-phone.js';
 import type { DemoEvent, DemoEventListener } from './events.js';
 import { Passengers } from './passengers.js';
 import type { Random } from './random.js';
@@ -42,6 +44,11 @@ export interface DemoOptions {
   log?: Logger;
   onEvent?: DemoEventListener;
   random?: Random;
+  /**
+   * Also register the person's extension with a phone in this process, for
+   * the interactive console to answer with keys (handle.deskPhone).
+   */
+  deskPhone?: boolean;
 }
 
 export interface DemoAccount {
@@ -60,6 +67,8 @@ export interface DemoHandle {
   /** Extensions answered by simulated dispatchers. */
   stations: string[];
   dataDir: string;
+  /** The person's phone in this process, when asked for with `deskPhone`. */
+  deskPhone: DemoDeskPhone | undefined;
   /** The most recent calls from the switchboard's call log. */
   callLog(limit?: number): CallRecord[];
   stop(): Promise<void>;
@@ -144,6 +153,19 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoHandle> 
       cleanup.push(() => station.stop());
       await station.start();
     }
+    let deskPhone: DemoDeskPhone | undefined;
+    if (options.deskPhone) {
+      deskPhone = new DemoDeskPhone({
+        extension: dispatcher.extension,
+        password: dispatcher.sipPassword,
+        sip: { host: sip.address, port: sip.port },
+        emit,
+        served: (caller) => passengers.served(caller),
+      });
+      const phone = deskPhone;
+      cleanup.push(() => phone.stop());
+      await phone.start();
+    }
     const consoles = stationAccounts.map(
       (a) => new ConsoleSession({ apiUrl: pbx.api.url, login: a.login, password: a.password, extension: a.extension, onProblem: (text) => emit({ type: 'problem', text }) }),
     );
@@ -162,6 +184,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoHandle> 
       dispatcher,
       stations: stationAccounts.map((a) => a.extension),
       dataDir,
+      deskPhone,
       callLog: (limit = 50) => pbx.store.calls.recent(limit),
       stop: () => {
         quiet = true;

@@ -7,13 +7,20 @@ import { parseArgs, type CommandLine } from '../../source/commands/argv.js';
 const context = { env: {}, cwd: '/srv', homedir: '/home/x' };
 
 describe('dispatcher demo options', () => {
-  test('defaults: 3 stations, 12 calls a minute, a temporary data folder', () => {
-    assert.deepEqual(parseArgs(['demo'], context), { kind: 'demo', config: { stations: 3, rate: 12, dataDir: undefined, loglevel: 'warn' } });
+  test('defaults: 3 stations, 12 calls a minute, a temporary data folder, the console', () => {
+    assert.deepEqual(parseArgs(['demo'], context), { kind: 'demo', config: { stations: 3, rate: 12, dataDir: undefined, loglevel: 'warn', console: true, language: undefined } });
+  });
+
+  test('--no-console prints events; --lang picks the console language', () => {
+    assert.deepEqual(parseArgs(['demo', '--no-console'], context), { kind: 'demo', config: { stations: 3, rate: 12, dataDir: undefined, loglevel: 'warn', console: false, language: undefined } });
+    const line = parseArgs(['demo', '--lang', 'en'], context);
+    assert.equal(line.kind === 'demo' && line.config.language, 'en');
+    assert.equal(parseArgs(['demo', '--lang', 'de'], context).kind, 'usage-error');
   });
 
   test('takes stations, rate, a data folder to keep and a log level', () => {
     const line = parseArgs(['demo', '--stations', '5', '--rate', '0.5', '--data', 'office', '--loglevel', 'info'], context);
-    assert.deepEqual(line, { kind: 'demo', config: { stations: 5, rate: 0.5, dataDir: path.resolve('/srv', 'office'), loglevel: 'info' } });
+    assert.deepEqual(line, { kind: 'demo', config: { stations: 5, rate: 0.5, dataDir: path.resolve('/srv', 'office'), loglevel: 'info', console: true, language: undefined } });
   });
 
   test('names every bad value at once', () => {

@@ -65,13 +65,18 @@ export function screenText(raw: string): string {
 
 /** `dispatcher <args>` in a pseudo-terminal of 80×24, keys written to its stdin. */
 export function spawnConsoleInPty(args: string[], settingsDir: string, columns = 80, rows = 24): ConsoleProcess {
+  return spawnCliInPty(['--settings-dir', settingsDir, ...args], settingsDir, columns, rows);
+}
+
+/** `dispatcher <args>` (any command) in a pseudo-terminal; `scratchDir` is removed by stop(). */
+export function spawnCliInPty(args: string[], scratchDir: string, columns = 80, rows = 24): ConsoleProcess {
   const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, '--import', 'tsx', cli, '--settings-dir', settingsDir, ...args].map(quote).join(' ');
+  const command = [process.execPath, '--import', 'tsx', cli, ...args].map(quote).join(' ');
   // `exec` so that the console itself is the child of `script`, and gets the terminal's signals.
   const child = spawn('script', ['-qfec', `stty rows ${rows} cols ${columns}; exec ${command}`, '/dev/null'], {
     cwd: root,
     env: { ...process.env, TERM: 'xterm-256color' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  return wrap(child, settingsDir, screenText);
+  return wrap(child, scratchDir, screenText);
 }

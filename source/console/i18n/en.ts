@@ -57,6 +57,9 @@ export const en: Catalogue = {
   eligible: 'can take calls',
   ringingBanner: (from) => `RINGING! Passenger ${from} — pick up the phone.`,
   mainKeys: 'r: ready/pause · c: configuration · p: phones · l: log out · q: quit',
+  deskPhoneKeys: (extension) => `Phone ${extension} (in this console) — a: answer · h: hang up`,
+  deskPhoneRinging: 'a: answer · h: decline',
+  deskPhoneTalking: 'On the phone — h: hang up',
   refused: {
     'unknown-extension': (extension) => `The switchboard does not know the number ${extension}.`,
     taken: (extension, by) => `Station ${extension} is held by ${by}. t: take over`,

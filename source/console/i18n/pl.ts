@@ -59,6 +59,10 @@ export const pl = {
   eligible: 'gotowe do odbioru',
   ringingBanner: (from: string) => `DZWONI! Pasażer ${from} — odbierz telefon.`,
   mainKeys: 'r: gotowy/przerwa · c: konfiguracja · p: telefony · l: wyloguj · q: wyjście',
+  // the desk phone (only in `dispatcher demo`: the station's phone is in the console)
+  deskPhoneKeys: (extension: string) => `Telefon ${extension} (w konsoli) — a: odbierz · h: rozłącz`,
+  deskPhoneRinging: 'a: odbierz · h: odrzuć',
+  deskPhoneTalking: 'Rozmowa trwa — h: rozłącz',
   refused: {
     'unknown-extension': (extension: string) => `Centrala nie zna numeru ${extension}.`,
     taken: (extension: string, by: string) => `Stanowisko ${extension} jest zajęte przez ${by}. t: przejmij`,

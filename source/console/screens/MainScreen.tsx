@@ -1,10 +1,13 @@
 // The dispatcher's working screen: the station's header, banners that must be
 // noticed (ringing, connection lost, refusals), the live queue, this
 // station's call and the other stations. Keys: r c p l q (and t to take a
-// station over). Everything is sized to the terminal, 80×24 included.
+// station over; a and h answer and hang up a desk phone when the console has
+// one, as in `dispatcher demo`). Everything is sized to the terminal, 80×24
+// included.
 import { Box, Text } from 'ink';
 import React, { useEffect, useRef } from 'react';
 import type { StationSession } from '../client/session.js';
+import type { DeskPhone, DeskPhoneState } from '../desk-phone.js';
 import { otherStations, ringingHere, type ConsoleState } from '../client/state.js';
 import { Banner } from '../components/Banner.js';
 import { CallPanel } from '../components/CallPanel.js';
@@ -12,6 +15,7 @@ import { Header } from '../components/Header.js';
 import { QueueList } from '../components/QueueList.js';
 import { StationList } from '../components/StationList.js';
 import { useConsoleState } from '../hooks/use-console-state.js';
+import { useDeskPhone } from '../hooks/use-desk-phone.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useNow } from '../hooks/use-now.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
@@ -27,14 +31,17 @@ export interface MainScreenProps {
   onPhones: () => void;
   onLogout: () => void;
   onQuit: () => void;
+  /** A phone in this process that the keys a and h drive; absent for real stations. */
+  deskPhone?: DeskPhone;
 }
 
-export function MainScreen({ t, session, canConfigure, ringBell, onConfigure, onPhones, onLogout, onQuit }: MainScreenProps) {
+export function MainScreen({ t, session, canConfigure, ringBell, onConfigure, onPhones, onLogout, onQuit, deskPhone }: MainScreenProps) {
   const state = useConsoleState(session);
   const now = useNow();
   const { columns, rows } = useTerminalSize();
   const ringing = ringingHere(state);
   useBell(ringing.map((c) => c.id), ringBell);
+  const phone = useDeskPhone(deskPhone);
 
   useKeys((input) => {
     switch (input) {
@@ -52,13 +59,17 @@ export function MainScreen({ t, session, canConfigure, ringBell, onConfigure, on
       case 't':
         if (state.refusal?.reason === 'taken') session.bindTo(state.refusal.extension, true);
         return;
+      case 'a':
+        return deskPhone?.answer();
+      case 'h':
+        return deskPhone?.hangUp();
     }
   });
 
-  const banners = bannerLines(t, state, ringing.map((c) => c.from ?? t.unknownCaller), now, canConfigure);
-  // Two lines for the header, one for the keys, one kept free: Ink redraws the
-  // whole screen when its output is as tall as the terminal.
-  const body = Math.max(5, rows - 4 - banners.length);
+  const banners = bannerLines(t, state, ringing.map((c) => c.from ?? t.unknownCaller), now, canConfigure, deskPhone && phone);
+  // Two lines for the header, one for the keys (two with a desk phone), one
+  // kept free: Ink redraws the whole screen when its output is as tall as the terminal.
+  const body = Math.max(5, rows - 4 - (deskPhone ? 1 : 0) - banners.length);
   const wide = columns >= 60;
   // Beside the queue: the call (title and two lines), a blank line, the stations' title.
   const stationRows = wide ? body - 5 : Math.max(2, Math.floor(body / 3));
@@ -83,6 +94,11 @@ export function MainScreen({ t, session, canConfigure, ringBell, onConfigure, on
           </Box>
         </Box>
       </Box>
+      {deskPhone && (
+        <Text dimColor wrap="truncate">
+          {t.deskPhoneKeys(deskPhone.extension)}
+        </Text>
+      )}
       <Text dimColor wrap="truncate">
         {t.mainKeys}
       </Text>
@@ -95,9 +111,15 @@ interface BannerLine {
   text: string;
 }
 
-function bannerLines(t: Catalogue, state: ConsoleState, ringingFrom: string[], now: number, canConfigure: boolean): BannerLine[] {
+function bannerLines(t: Catalogue, state: ConsoleState, ringingFrom: string[], now: number, canConfigure: boolean, phone: DeskPhoneState | undefined): BannerLine[] {
   const lines: BannerLine[] = [];
   for (const from of ringingFrom.slice(0, 1)) lines.push({ tone: 'alert', text: t.ringingBanner(from) });
+  // The desk phone may ring a moment before the switchboard's offer reaches the console.
+  if (phone === 'ringing') {
+    if (ringingFrom.length === 0) lines.push({ tone: 'alert', text: t.ringingBanner(t.unknownCaller) });
+    lines.push({ tone: 'alert', text: t.deskPhoneRinging });
+  }
+  if (phone === 'talking') lines.push({ tone: 'info', text: t.deskPhoneTalking });
   // After a take-over the console stays off on purpose: that banner says why instead.
   if (state.link.state === 'disconnected' && !state.sessionEnded && !state.takenOverBy) {
     const retryAt = state.link.retryAt;
