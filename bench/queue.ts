@@ -256,6 +256,8 @@ interface RuntimeDelta {
   gcMajor: number;
   /** All GC pause time, ms. */
   gcMs: number;
+  /** The longest GC pause, ms: the upper bound of the highest bucket that counted one. */
+  gcMax?: number;
 }
 
 /** Event-loop delay and GC figures between two /metrics reads (histogram buckets are counters: subtract). */
@@ -275,6 +277,17 @@ function runtimeDelta(a: Map<string, number>, b: Map<string, number>): RuntimeDe
     return (b.get(key) ?? 0) - (a.get(key) ?? 0);
   };
   const max = b.get('dispatcher_event_loop_delay_max_seconds');
+  const gcBucket = /^dispatcher_gc_pause_seconds_bucket\{kind="[^"]+",le="([^"]+)"\}$/;
+  let gcMax: number | undefined;
+  const gcCounts = new Map<string, number>();
+  for (const [key, value] of b) if (gcBucket.test(key)) gcCounts.set(key, value - (a.get(key) ?? 0));
+  for (const [key, count] of gcCounts) {
+    const le = gcBucket.exec(key)![1]!;
+    if (le === '+Inf') continue;
+    // Cumulative buckets: the pause count up to this bound differs from the bucket below it.
+    const below = [...gcCounts].filter(([k]) => k.startsWith(key.slice(0, key.indexOf(',le='))) && Number(gcBucket.exec(k)![1]) < Number(le)).reduce((m, [, c]) => Math.max(m, c), 0);
+    if (count > below) gcMax = Math.max(gcMax ?? 0, Number(le) * 1000);
+  }
   return {
     p99: p99 === undefined ? undefined : p99 * 1000,
     max: max === undefined ? undefined : max * 1000,
@@ -282,6 +295,7 @@ function runtimeDelta(a: Map<string, number>, b: Map<string, number>): RuntimeDe
     gcMinor: gc('minor', 'count'),
     gcMajor: gc('major', 'count') + gc('incremental', 'count'),
     gcMs: ['minor', 'major', 'incremental', 'weakcb'].reduce((sum, k) => sum + gc(k, 'sum'), 0) * 1000,
+    gcMax,
   };
 }
 
@@ -513,7 +527,7 @@ const p = (values: number[], q: number) => percentile(values, q);
 function printTarget(r: TargetResult, opts: QueueBenchOptions): void {
   const real = r.target.name === 'real';
   out(`\n${r.target.label}`);
-  const header = ['rate/s', 'achieved', 'ok', 'failed', 'retrans', 'dist p50', 'p99', 'max', 'hand-offs', 'p50', 'p99', 'max', 'pbx ms/call', 'loop p99', 'max', '>10ms', 'gc min/maj', 'gc ms', 'cpu% pbx', ...(real ? ['server'] : []), 'sipp', 'bench', 'other'];
+  const header = ['rate/s', 'achieved', 'ok', 'failed', 'retrans', 'dist p50', 'p99', 'max', 'hand-offs', 'p50', 'p99', 'max', 'pbx ms/call', 'loop p99', 'max', '>10ms', 'gc min/maj', 'gc ms', 'gc max', 'cpu% pbx', ...(real ? ['server'] : []), 'sipp', 'bench', 'other'];
   const row = (s: RunResult, label: string) => [
     label,
     s.achieved.toFixed(1),
@@ -533,6 +547,7 @@ function printTarget(r: TargetResult, opts: QueueBenchOptions): void {
     s.loop.over10 === undefined ? '-' : String(s.loop.over10),
     `${s.loop.gcMinor}/${s.loop.gcMajor}`,
     ms(s.loop.gcMs),
+    s.loop.gcMax === undefined ? '-' : `<=${ms(s.loop.gcMax)}`,
     pc(s.cpu.pbx),
     ...(real ? [pc(s.cpu.server)] : []),
     pc(s.cpu.sipp),
@@ -546,7 +561,7 @@ function printTarget(r: TargetResult, opts: QueueBenchOptions): void {
     for (const line of formatTable(header, rows)) out(`  ${line}`);
     out('  latencies in ms from the wire (SIPp [timestamp] at both ends); dist = passenger INVITE sent -> INVITE at the phone;');
     out('  hand-off = phone BYE sent -> next INVITE at that phone while a passenger waited; ms/call = CPU of pbx (+ server) per call');
-    out('  loop p99/max/>10ms = the pbx\'s event-loop delay over the step (its /metrics: p99 as a bucket bound, samples over 10 ms); gc = pauses (minor/major count, total ms)');
+    out('  loop p99/max/>10ms = the pbx\'s event-loop delay over the step (its /metrics: p99 as a bucket bound, samples over 10 ms); gc = pauses (minor/major count, total ms, longest as a bucket bound)');
     for (const s of [...(r.handoff ? [r.handoff] : []), ...r.steps]) for (const note of s.notes) out(`  ${s.rate}/s: ${note}`);
     if (r.steps.length > 0) {
       out(`  highest rate with zero failed calls: ${r.highestClean === undefined ? 'none' : `${r.highestClean} passengers/s`}${r.steps.every(clean) ? ' (every step was clean: the limit is higher, add --rates)' : ''}`);
