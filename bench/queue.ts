@@ -240,7 +240,63 @@ interface RunResult {
   reOffers: number;
   pbxMsPerCall?: number;
   cpu: ReturnType<typeof cpuDelta>['pct'];
+  /** The pbx's own event-loop delay and GC pauses over the step (its /metrics before and after). */
+  loop: RuntimeDelta;
   notes: string[];
+}
+
+interface RuntimeDelta {
+  /** Event-loop delay p99 in ms: the upper bound of the bucket it falls in. */
+  p99?: number;
+  /** The largest event-loop delay in ms. */
+  max?: number;
+  /** Delays over 10 ms. */
+  over10?: number;
+  gcMinor: number;
+  gcMajor: number;
+  /** All GC pause time, ms. */
+  gcMs: number;
+  /** The longest GC pause, ms: the upper bound of the highest bucket that counted one. */
+  gcMax?: number;
+}
+
+/** Event-loop delay and GC figures between two /metrics reads (histogram buckets are counters: subtract). */
+function runtimeDelta(a: Map<string, number>, b: Map<string, number>): RuntimeDelta {
+  const bucket = /^dispatcher_event_loop_delay_seconds_bucket\{le="([^"]+)"\}$/;
+  const buckets: Array<{ le: number; count: number }> = [];
+  for (const [key, value] of b) {
+    const m = bucket.exec(key);
+    if (m) buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: value - (a.get(key) ?? 0) });
+  }
+  buckets.sort((x, y) => x.le - y.le);
+  const total = buckets.at(-1)?.count ?? 0;
+  const at = (le: number) => buckets.find((x) => x.le === le)?.count ?? 0;
+  const p99 = total > 0 ? buckets.find((x) => x.count >= total * 0.99)?.le : undefined;
+  const gc = (kind: string, what: 'count' | 'sum') => {
+    const key = `dispatcher_gc_pause_seconds_${what}{kind="${kind}"}`;
+    return (b.get(key) ?? 0) - (a.get(key) ?? 0);
+  };
+  const max = b.get('dispatcher_event_loop_delay_max_seconds');
+  const gcBucket = /^dispatcher_gc_pause_seconds_bucket\{kind="[^"]+",le="([^"]+)"\}$/;
+  let gcMax: number | undefined;
+  const gcCounts = new Map<string, number>();
+  for (const [key, value] of b) if (gcBucket.test(key)) gcCounts.set(key, value - (a.get(key) ?? 0));
+  for (const [key, count] of gcCounts) {
+    const le = gcBucket.exec(key)![1]!;
+    if (le === '+Inf') continue;
+    // Cumulative buckets: the pause count up to this bound differs from the bucket below it.
+    const below = [...gcCounts].filter(([k]) => k.startsWith(key.slice(0, key.indexOf(',le='))) && Number(gcBucket.exec(k)![1]) < Number(le)).reduce((m, [, c]) => Math.max(m, c), 0);
+    if (count > below) gcMax = Math.max(gcMax ?? 0, Number(le) * 1000);
+  }
+  return {
+    p99: p99 === undefined ? undefined : p99 * 1000,
+    max: max === undefined ? undefined : max * 1000,
+    over10: total > 0 ? total - at(0.01) : undefined,
+    gcMinor: gc('minor', 'count'),
+    gcMajor: gc('major', 'count') + gc('incremental', 'count'),
+    gcMs: ['minor', 'major', 'incremental', 'weakcb'].reduce((sum, k) => sum + gc(k, 'sum'), 0) * 1000,
+    gcMax,
+  };
 }
 
 const counter = (o: SippOutcome, name: string) => Number(o.stats[name]) || 0;
@@ -253,6 +309,7 @@ async function passengers(rig: Rig, rate: number, seconds: number, talkMs: numbe
   const log = path.join(dir, 'passengers.log');
   const timeoutSeconds = Math.ceil(calls / rate + talkMs / 1000) + 40;
   const drops0 = rig.target.drachtio ? undefined : udpDrops(rig.pbx.sipPort);
+  const runtime0 = await metrics(rig.pbx.apiUrl, { reset: true });
   const cpu0 = readCpu(rig.target, rig.pbx);
   const t0 = performance.now();
   const run = await startScenario(dir, {
@@ -270,6 +327,7 @@ async function passengers(rig: Rig, rate: number, seconds: number, talkMs: numbe
   const phones = await phonesTrace(rig);
   const wall = (performance.now() - t0) / 1000;
   const cpu = cpuDelta(cpu0, readCpu(rig.target, rig.pbx), wall);
+  const loop = runtimeDelta(runtime0, await metrics(rig.pbx.apiUrl, { reset: true }));
   const drops1 = rig.target.drachtio ? undefined : udpDrops(rig.pbx.sipPort);
   await startPhones(rig, false, talkMs);
 
@@ -293,6 +351,7 @@ async function passengers(rig: Rig, rate: number, seconds: number, talkMs: numbe
     reOffers: d.reOffers,
     pbxMsPerCall: cpu.seconds.pbx === undefined || successful === 0 ? undefined : ((cpu.seconds.pbx + (cpu.seconds.server ?? 0)) * 1000) / successful,
     cpu: cpu.pct,
+    loop,
     notes: [],
   };
   if (pax.size !== calls) result.notes.push(`passengers logged ${pax.size} INVITEs of ${calls}`);
@@ -468,7 +527,7 @@ const p = (values: number[], q: number) => percentile(values, q);
 function printTarget(r: TargetResult, opts: QueueBenchOptions): void {
   const real = r.target.name === 'real';
   out(`\n${r.target.label}`);
-  const header = ['rate/s', 'achieved', 'ok', 'failed', 'retrans', 'dist p50', 'p99', 'max', 'hand-offs', 'p50', 'p99', 'max', 'pbx ms/call', 'cpu% pbx', ...(real ? ['server'] : []), 'sipp', 'bench', 'other'];
+  const header = ['rate/s', 'achieved', 'ok', 'failed', 'retrans', 'dist p50', 'p99', 'max', 'hand-offs', 'p50', 'p99', 'max', 'pbx ms/call', 'loop p99', 'max', '>10ms', 'gc min/maj', 'gc ms', 'gc max', 'cpu% pbx', ...(real ? ['server'] : []), 'sipp', 'bench', 'other'];
   const row = (s: RunResult, label: string) => [
     label,
     s.achieved.toFixed(1),
@@ -483,6 +542,12 @@ function printTarget(r: TargetResult, opts: QueueBenchOptions): void {
     ms(p(s.handoff, 99)),
     ms(s.handoff.length ? Math.max(...s.handoff) : undefined),
     s.pbxMsPerCall === undefined ? '-' : s.pbxMsPerCall.toFixed(2),
+    s.loop.p99 === Infinity ? '>1000' : ms(s.loop.p99),
+    ms(s.loop.max),
+    s.loop.over10 === undefined ? '-' : String(s.loop.over10),
+    `${s.loop.gcMinor}/${s.loop.gcMajor}`,
+    ms(s.loop.gcMs),
+    s.loop.gcMax === undefined ? '-' : `<=${ms(s.loop.gcMax)}`,
     pc(s.cpu.pbx),
     ...(real ? [pc(s.cpu.server)] : []),
     pc(s.cpu.sipp),
@@ -496,6 +561,7 @@ function printTarget(r: TargetResult, opts: QueueBenchOptions): void {
     for (const line of formatTable(header, rows)) out(`  ${line}`);
     out('  latencies in ms from the wire (SIPp [timestamp] at both ends); dist = passenger INVITE sent -> INVITE at the phone;');
     out('  hand-off = phone BYE sent -> next INVITE at that phone while a passenger waited; ms/call = CPU of pbx (+ server) per call');
+    out('  loop p99/max/>10ms = the pbx\'s event-loop delay over the step (its /metrics: p99 as a bucket bound, samples over 10 ms); gc = pauses (minor/major count, total ms, longest as a bucket bound)');
     for (const s of [...(r.handoff ? [r.handoff] : []), ...r.steps]) for (const note of s.notes) out(`  ${s.rate}/s: ${note}`);
     if (r.steps.length > 0) {
       out(`  highest rate with zero failed calls: ${r.highestClean === undefined ? 'none' : `${r.highestClean} passengers/s`}${r.steps.every(clean) ? ' (every step was clean: the limit is higher, add --rates)' : ''}`);

@@ -118,8 +118,9 @@ export async function login(apiUrl: string, user: string, password: string): Pro
 }
 
 /** The samples of GET /metrics, by metric name with its labels, e.g. `dispatcher_phone_registrations{state="registered"}`. */
-export async function metrics(apiUrl: string): Promise<Map<string, number>> {
-  const res = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+/** reset: the pbx starts its event-loop delay max again after this read. */
+export async function metrics(apiUrl: string, options: { reset?: boolean } = {}): Promise<Map<string, number>> {
+  const res = await fetch(`${apiUrl}/metrics${options.reset ? '?reset=1' : ''}`, { signal: AbortSignal.timeout(5_000) });
   const text = await res.text();
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {

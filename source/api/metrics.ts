@@ -3,8 +3,9 @@
 export interface MetricFamily {
   name: string;
   help: string;
-  type: 'gauge' | 'counter';
-  samples: { labels?: Record<string, string>; value: number }[];
+  type: 'gauge' | 'counter' | 'histogram';
+  /** suffix: `_bucket`, `_sum`, `_count` for a histogram's samples. */
+  samples: { suffix?: string; labels?: Record<string, string>; value: number }[];
 }
 
 export function renderMetrics(families: MetricFamily[]): string {
@@ -12,7 +13,7 @@ export function renderMetrics(families: MetricFamily[]): string {
   for (const family of families) {
     lines.push(`# HELP ${family.name} ${family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
     lines.push(`# TYPE ${family.name} ${family.type}`);
-    for (const sample of family.samples) lines.push(`${family.name}${labels(sample.labels)} ${formatValue(sample.value)}`);
+    for (const sample of family.samples) lines.push(`${family.name}${sample.suffix ?? ''}${labels(sample.labels)} ${formatValue(sample.value)}`);
   }
   return `${lines.join('\n')}\n`;
 }

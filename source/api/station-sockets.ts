@@ -32,6 +32,8 @@ interface Connection {
   /** Answered the last protocol ping; a connection that stops answering is dead. */
   answering: boolean;
   log: Logger;
+  /** Broadcast frames not written yet (see #deliver); sent before anything else goes to this console. */
+  pending: Buffer[];
 }
 
 export interface StationSocketsOptions {
@@ -55,6 +57,10 @@ export class StationSockets {
   /** publishQueue was called since the last push. */
   #queueChanged = false;
   readonly #onChange = (station: StationSnapshot) => this.#scheduleUpdate(station.extension);
+  /** Connections with broadcast frames pending, in the order they are written out. */
+  #outbox: Connection[] = [];
+  #outboxIndex = 0;
+  #drainScheduled: NodeJS.Immediate | undefined;
 
   constructor(options: StationSocketsOptions) {
     this.#options = options;
@@ -68,7 +74,7 @@ export class StationSockets {
   accept(ws: WebSocket, loginSession: LoginSession, user: User, address: string | undefined): void {
     const consoleId = randomUUID();
     const log = this.#options.log.child({ consoleId, login: user.login, address });
-    const connection: Connection = { ws, consoleId, loginSession, user, extension: undefined, answering: true, log };
+    const connection: Connection = { ws, consoleId, loginSession, user, extension: undefined, answering: true, log, pending: [] };
     this.#connections.add(connection);
     log.info('console connected');
 
@@ -87,6 +93,7 @@ export class StationSockets {
     ws.on('error', (error) => log.warn({ err: error }, `console connection error: ${error.message}`));
     ws.on('close', (code) => {
       this.#connections.delete(connection);
+      connection.pending = [];
       if (connection.extension) this.#options.board.unbind(connection.extension, consoleId);
       log.info({ code, extension: connection.extension }, 'console disconnected');
     });
@@ -112,7 +119,10 @@ export class StationSockets {
   /** Closes the connections opened with this login (logout). */
   endLoginSession(loginSessionId: string, reason: string): void {
     for (const connection of this.#connections) {
-      if (connection.loginSession.id === loginSessionId) connection.ws.close(closeCodes.sessionEnded, reason);
+      if (connection.loginSession.id === loginSessionId) {
+        this.#flush(connection);
+        connection.ws.close(closeCodes.sessionEnded, reason);
+      }
     }
   }
 
@@ -132,7 +142,12 @@ export class StationSockets {
   closeAll(): void {
     this.#options.board.off('change', this.#onChange);
     this.#cancelPush();
-    for (const connection of this.#connections) connection.ws.close(1001, 'switchboard stopping');
+    clearImmediate(this.#drainScheduled);
+    this.#drainScheduled = undefined;
+    for (const connection of this.#connections) {
+      this.#flush(connection);
+      connection.ws.close(1001, 'switchboard stopping');
+    }
   }
 
   /** Stops whatever is left after closeAll had its chance. */
@@ -145,6 +160,7 @@ export class StationSockets {
     const user = tokens.isValid(connection.loginSession) ? users.getUser(connection.user.login) : undefined;
     if (!user) {
       this.#error(connection, 'session-expired', 'log in again');
+      this.#flush(connection);
       connection.ws.close(closeCodes.sessionEnded, 'session expired');
       return;
     }
@@ -208,6 +224,7 @@ export class StationSockets {
       previous.extension = undefined;
       previous.log.info({ extension, by: by.login }, 'station taken over by another console');
       this.#send(previous, { type: 'taken-over', extension, by: { login: by.login, displayName: by.displayName } });
+      this.#flush(previous);
       previous.ws.close(closeCodes.takenOver, 'taken over');
     }
   }
@@ -242,7 +259,8 @@ export class StationSockets {
       // The call distribution publishes after every event it handles; many leave the queue as it was.
       if (text !== this.#queueText) {
         this.#queueText = text;
-        for (const connection of this.#connections) this.#sendText(connection, text);
+        const frame = Buffer.from(text);
+        for (const connection of this.#connections) this.#deliver(connection, frame);
       }
     }
     if (this.#changed.size === 0) return;
@@ -251,17 +269,50 @@ export class StationSockets {
     const snapshots = this.#options.board.snapshot();
     const stations = snapshots.map(stationState);
     // The same list goes to every console: serialised once, not once per console.
-    const text = JSON.stringify({ type: 'stations', stations } satisfies ServerMessage);
+    // Encoded to UTF-8 once too: ws would otherwise encode the string again for each console.
+    const frame = Buffer.from(JSON.stringify({ type: 'stations', stations } satisfies ServerMessage));
     const byExtension = new Map(snapshots.map((s, index) => [s.extension, index]));
     for (const connection of this.#connections) {
-      this.#sendText(connection, text);
+      this.#deliver(connection, frame);
       const own = connection.extension;
       if (!own || !changed.has(own)) continue;
       const index = byExtension.get(own);
       if (index !== undefined && snapshots[index]!.session?.consoleId === connection.consoleId) {
-        this.#send(connection, { type: 'station', station: stations[index]! });
+        this.#deliver(connection, Buffer.from(JSON.stringify({ type: 'station', station: stations[index]! } satisfies ServerMessage)));
       }
     }
+  }
+
+  /**
+   * Queues a broadcast frame for a console. The frames are written a few
+   * consoles per turn of the event loop (#drain): writing the whole list to
+   * a hundred consoles at once held the loop for 10-20 ms, and every SIP
+   * message that arrived meanwhile waited. Anything else sent to a console
+   * writes its pending frames first, so each console sees its messages in order.
+   */
+  #deliver(connection: Connection, frame: Buffer): void {
+    if (connection.pending.push(frame) === 1) this.#outbox.push(connection);
+    this.#drainScheduled ??= setImmediate(() => this.#drain());
+  }
+
+  #drain(): void {
+    this.#drainScheduled = undefined;
+    const end = Math.min(this.#outbox.length, this.#outboxIndex + consolesPerTurn);
+    while (this.#outboxIndex < end) this.#flush(this.#outbox[this.#outboxIndex++]!);
+    if (this.#outboxIndex < this.#outbox.length) {
+      this.#drainScheduled = setImmediate(() => this.#drain());
+    } else {
+      this.#outbox = [];
+      this.#outboxIndex = 0;
+    }
+  }
+
+  /** Writes the console's pending broadcast frames now. */
+  #flush(connection: Connection): void {
+    if (connection.pending.length === 0) return;
+    const frames = connection.pending;
+    connection.pending = [];
+    for (const frame of frames) this.#write(connection, frame);
   }
 
   #error(connection: Connection, code: SocketErrorCode, message: string): void {
@@ -273,6 +324,11 @@ export class StationSockets {
   }
 
   #sendText(connection: Connection, text: string): void {
+    this.#flush(connection);
+    this.#write(connection, text);
+  }
+
+  #write(connection: Connection, data: string | Buffer): void {
     const { ws } = connection;
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > maxBufferedBytes) {
@@ -280,7 +336,8 @@ export class StationSockets {
       ws.terminate();
       return;
     }
-    ws.send(text);
+    // A Buffer goes out as a text frame all the same: it holds the JSON text.
+    ws.send(data, { binary: false });
   }
 
   #stations(): StationState[] {
@@ -297,6 +354,9 @@ export class StationSockets {
  * callers (`queue`) go with the same pushes.
  */
 export const minPushIntervalMs = 100;
+
+/** Consoles written to per turn of the event loop when a push goes out to all of them. */
+const consolesPerTurn = 16;
 
 /** How often consoles should send heartbeats: three chances per lease. */
 export function heartbeatInterval(leaseMs: number): number {

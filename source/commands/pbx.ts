@@ -55,6 +55,8 @@ export async function startPbx(config: PbxConfig, log: Logger): Promise<Pbx> {
   try {
     const store = openStore(config.dataDir);
     cleanup.push(() => store.close());
+    // Call-log commits stay short: the WAL is checkpointed by a worker thread, not by them.
+    store.checkpointInBackground({ onError: (message) => log.warn(`background WAL checkpoint failed: ${message}`) });
     const adminPassword = ensureAdministrator(store, config.adminPassword);
     if (adminPassword && !config.adminPassword) {
       // Shown once, on stdout, so it is not copied into log files.

@@ -7,6 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
 import { CallLog } from './calls.js';
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './checkpoints.js';
 import { migrate } from './migrations.js';
 import { PhoneRepository } from './phones.js';
 import { UserRepository } from './users.js';
@@ -25,6 +26,11 @@ export interface Store {
   readonly schemaVersion: number;
   /** Closes the connection; the repositories are unusable afterwards. Safe to call twice. */
   close(): void;
+  /**
+   * Moves WAL checkpoints to a worker thread (for a long-running writer, the
+   * pbx: see checkpoints.ts). close() stops it.
+   */
+  checkpointInBackground(options?: { onError?: (message: string) => void }): void;
 }
 
 /**
@@ -58,6 +64,7 @@ export function openStore(dataDir: string): Store {
     const users = new UserRepository(db);
     const phones = new PhoneRepository(db);
     const calls = new CallLog(db);
+    let checkpoints: BackgroundCheckpoints | undefined;
     return {
       users,
       phones,
@@ -65,7 +72,13 @@ export function openStore(dataDir: string): Store {
       file,
       schemaVersion,
       close() {
+        // The worker's connection closes on its own; ours goes now.
+        void checkpoints?.stop();
+        checkpoints = undefined;
         if (db.open) db.close();
+      },
+      checkpointInBackground(options = {}) {
+        checkpoints ??= startBackgroundCheckpoints(db, options);
       },
     };
   } catch (error) {

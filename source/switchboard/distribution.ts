@@ -100,6 +100,8 @@ export class CallDistribution {
   private timer?: NodeJS.Timeout;
   private nextCallerNo = 1;
   private closed = false;
+  /** Call-log writes held back while decisions are carried out (see feed); undefined outside feed. */
+  private deferred: Array<() => void> | undefined;
   private readonly onStation = (s: StationSnapshot) => this.stationChanged(s);
 
   constructor(private readonly o: DistributionOptions) {
@@ -294,6 +296,14 @@ export class CallDistribution {
 
   // ------------------------------------------------------------- decisions
 
+  /**
+   * Hands the event to the queue and carries out its decisions: SIP first,
+   * bookkeeping after. Offers (the INVITE to a station) go out before the
+   * rest of the batch, e.g. before the previous caller's call is torn down
+   * when a station hangs up and takes the next caller; call-log writes wait
+   * until every decision of this event (and of events fed meanwhile) is
+   * carried out, and run in the order they were made.
+   */
   private feed(event: QueueEvent): void {
     if (this.closed) return;
     let decisions: Decision[];
@@ -303,15 +313,42 @@ export class CallDistribution {
       this.log.error({ err, event }, 'queue refused an event');
       return;
     }
-    for (const d of decisions) {
+    const outer = this.deferred === undefined;
+    if (outer) this.deferred = [];
+    try {
+      for (const d of decisions) if (d.type === 'offer') this.tryCarryOut(d);
+      for (const d of decisions) if (d.type !== 'offer') this.tryCarryOut(d);
+      this.schedule();
+      this.publish();
+    } finally {
+      if (outer) this.writeDeferred();
+    }
+  }
+
+  private tryCarryOut(d: Decision): void {
+    try {
+      this.carryOut(d);
+    } catch (err) {
+      this.log.error({ err, decision: d }, 'failed to carry out a queue decision');
+    }
+  }
+
+  /** A call-log write: now, or after the decisions being carried out. */
+  private bookkeeping(write: () => void): void {
+    if (this.deferred) this.deferred.push(write);
+    else write();
+  }
+
+  private writeDeferred(): void {
+    const writes = this.deferred!;
+    this.deferred = undefined;
+    for (const write of writes) {
       try {
-        this.carryOut(d);
+        write();
       } catch (err) {
-        this.log.error({ err, decision: d }, 'failed to carry out a queue decision');
+        this.log.error({ err }, 'call log write failed');
       }
     }
-    this.schedule();
-    this.publish();
   }
 
   private carryOut(d: Decision): void {
@@ -320,10 +357,15 @@ export class CallDistribution {
       case 'offer': {
         const call = this.callers.get(d.callerId);
         if (!call) return;
-        const offer: StationOffer = { id: d.offerId, logId: this.o.calls.offered(call.logId, d.extension, this.o.phones.getPhone(d.extension)?.displayName, at), callerId: d.callerId, extension: d.extension, cancelled: false };
+        const offer: StationOffer = { id: d.offerId, logId: 0, callerId: d.callerId, extension: d.extension, cancelled: false };
         this.offers.set(d.offerId, offer);
+        // Written before anything else this offer leads to is (its end, a failure found at once): bookkeeping keeps the order.
+        this.bookkeeping(() => {
+          offer.logId = this.o.calls.offered(call.logId, d.extension, this.o.phones.getPhone(d.extension)?.displayName, at);
+        });
+        this.ring(offer, call);
         this.log.info({ caller: d.callerId, extension: d.extension }, 'ringing station');
-        return this.ring(offer, call);
+        return;
       }
       case 'cancel-offer': {
         const offer = this.offers.get(d.offerId);
@@ -334,7 +376,7 @@ export class CallDistribution {
       }
       case 'offer-result': {
         const offer = this.offers.get(d.offerId);
-        if (offer) this.o.calls.offerEnded(offer.logId, logResult(d.result), at);
+        if (offer) this.bookkeeping(() => this.o.calls.offerEnded(offer.logId, logResult(d.result), at));
         this.offers.delete(d.offerId);
         return;
       }
@@ -349,9 +391,10 @@ export class CallDistribution {
       case 'caller-done': {
         const call = this.callers.get(d.callerId);
         if (!call) return;
-        this.o.calls.ended(call.logId, d.outcome, { arrivedAt: call.arrivedAt, answeredAt: call.answeredAt }, at);
-        this.log.info({ caller: d.callerId, outcome: d.outcome, waitedMs: d.waitedMs }, 'passenger call ended');
+        const times = { arrivedAt: call.arrivedAt, answeredAt: call.answeredAt };
+        this.bookkeeping(() => this.o.calls.ended(call.logId, d.outcome, times, at));
         if (d.outcome !== 'overflow') this.finishCaller(call);
+        this.log.info({ caller: d.callerId, outcome: d.outcome, waitedMs: d.waitedMs }, 'passenger call ended');
         for (const [id, offer] of this.offers) if (offer.callerId === d.callerId) this.offers.delete(id);
         return;
       }
@@ -366,7 +409,7 @@ export class CallDistribution {
     call.answeredAt = at;
     this.o.board.setInCall(extension, { kind: 'passenger', peer: call.number, callerId, since: at, recording: this.o.recordingsDir !== undefined });
     const login = this.o.board.station(extension)?.session?.login;
-    this.o.calls.answered(call.logId, { extension, login, station: this.o.phones.getPhone(extension)?.displayName }, call.arrivedAt, at);
+    this.bookkeeping(() => this.o.calls.answered(call.logId, { extension, login, station: this.o.phones.getPhone(extension)?.displayName }, call.arrivedAt, at));
     call.playback?.stop();
     call.playback = undefined;
     if (!call.dialog) await this.answerCaller(call);
@@ -376,8 +419,9 @@ export class CallDistribution {
       const day = new Date(at).toISOString().slice(0, 10);
       const dir = path.join(this.o.recordingsDir, day);
       mkdirSync(dir, { recursive: true });
-      recordTo = path.join(dir, `${new Date(at).toISOString().replace(/[:.]/g, '-')}-${call.id}-${extension}.wav`);
-      this.o.calls.recorded(call.logId, recordTo);
+      const file = path.join(dir, `${new Date(at).toISOString().replace(/[:.]/g, '-')}-${call.id}-${extension}.wav`);
+      recordTo = file;
+      this.bookkeeping(() => this.o.calls.recorded(call.logId, file));
     }
     call.bridge = this.o.media.bridge(call.leg!, call.station.leg, recordTo);
     this.log.info({ caller: callerId, extension, waitedMs: at - call.arrivedAt }, 'passenger connected to dispatcher');

@@ -292,12 +292,22 @@ export class StationBoard extends EventEmitter<StationBoardEvents> {
    *  a heartbeat alone is not news, and would flood every console once a second per station. */
   #report(station: Station): void {
     if (station.wrapUpUntil !== undefined && this.#now() >= station.wrapUpUntil) station.wrapUpUntil = undefined;
-    const snapshot = this.#snapshot(station);
-    const { session, ...rest } = snapshot;
-    const comparable = JSON.stringify([rest, session && { ...identity(session), alive: session.alive }]);
+    // Every heartbeat and every tick (each station, four times a second) comes
+    // through here: compare a flat list of what a snapshot shows, and build the
+    // snapshot only when it changed.
+    const { session, call } = station;
+    const comparable = JSON.stringify([
+      station.ready,
+      station.pauseReason ?? null,
+      station.registration,
+      call ? [call.kind, call.peer, call.callerId ?? null, call.since, call.recording] : null,
+      station.wrapUpUntil ?? null,
+      this.#reason(station) ?? null,
+      session ? [session.consoleId, session.login, session.displayName, this.#alive(session)] : null,
+    ]);
     if (comparable === station.reported) return;
     station.reported = comparable;
-    this.emit('change', snapshot);
+    this.emit('change', this.#snapshot(station));
   }
 }
 

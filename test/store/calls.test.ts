@@ -53,3 +53,30 @@ describe('call log', () => {
     assert.equal(store.calls.recent(1)[0]!.outcome, 'abandoned');
   });
 });
+
+describe('call log with background WAL checkpoints', () => {
+  it('keeps every write across close and reopen', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'calls-ckpt-'));
+    try {
+      const store = openStore(dir);
+      store.checkpointInBackground({ onError: (message) => assert.fail(message) });
+      for (let i = 0; i < 50; i++) {
+        const id = store.calls.arrived(`ckpt-${i}`, '0123', Date.parse('2026-01-01T10:00:00Z') + i);
+        store.calls.ended(id, 'abandoned', { arrivedAt: Date.parse('2026-01-01T10:00:00Z') + i }, Date.parse('2026-01-01T10:00:01Z') + i);
+      }
+      // Let the worker start and run at least one checkpoint (no timing is asserted).
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      store.close();
+      const again = openStore(dir);
+      try {
+        const recent = again.calls.recent(100);
+        assert.equal(recent.length, 50);
+        assert.ok(recent.every((c) => c.outcome === 'abandoned'));
+      } finally {
+        again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
