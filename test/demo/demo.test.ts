@@ -45,14 +45,16 @@ describe('the demo', () => {
         assert.equal(outcome.kind, 'registered');
         const { status, body } = await login(demo.apiUrl, demo.dispatcher.login, demo.dispatcher.password);
         assert.equal(status, 200);
-        // Eligible at least once: waiting passengers ring it at once, and this
-        // phone, answering nothing, soon gets it paused for missed calls.
+        // Eligible: the switchboard offers it a passenger. (Waiting passengers
+        // ring it at once, and this phone, answering nothing, soon gets it
+        // paused for missed calls, faster than consoles are told every step.)
         const person = await openConsole(demo.apiUrl, body.token);
         try {
           person.send({ type: 'bind', extension: demo.dispatcher.extension });
           await eventually(() => person.messages.some((m) => m.type === 'bound'), 5000, 'the station to be bound');
           person.send({ type: 'ready' });
-          await eventually(() => person.messages.some((m) => m.type === 'station' && m.station.eligible === true), 5000, 'the station to become eligible');
+          const rung = () => demo.callLog().some((c) => c.offers.some((o) => o.extension === demo.dispatcher.extension));
+          await eventually(rung, 30_000, "a passenger offered to the person's station");
         } finally {
           person.close();
         }
