@@ -4,8 +4,9 @@
 // passenger, answers with a sound when told, and is idle again once the call
 // ends, whoever hangs up.
 import type { DeskPhone, DeskPhoneState } from '../console/desk-phone.js';
-import { PhoneAgent, type IncomingInvite, type PhoneCall } from '../phone/index.js';
+import type { PhoneAgent, IncomingInvite, PhoneCall } from '../phone/index.js';
 import type { DemoEventListener } from './events.js';
+import { startPhoneLine } from './phone-line.js';
 
 export interface DemoDeskPhoneOptions {
   extension: string;
@@ -32,11 +33,7 @@ export class DemoDeskPhone implements DeskPhone {
   }
 
   async start(): Promise<void> {
-    const phone = await PhoneAgent.start({ localAddress: this.#o.sip.host });
-    this.#phone = phone;
-    phone.onIncoming((invite) => this.#ringing(invite));
-    const { outcome } = await phone.register({ server: { ...this.#o.sip, transport: 'udp' }, extension: this.extension, password: this.#o.password });
-    if (outcome.kind !== 'registered') throw new Error(`the demo dispatcher's phone ${this.extension} could not register: ${JSON.stringify(outcome)}`);
+    this.#phone = await startPhoneLine({ ...this.#o, extension: this.extension, onIncoming: (invite) => this.#ringing(invite), who: `the demo dispatcher's phone ${this.extension}` });
   }
 
   state(): DeskPhoneState {

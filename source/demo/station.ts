@@ -2,8 +2,9 @@
 // extension that rings for a while, answers, talks (plays a sound) and hangs
 // up after a random time, like a dispatcher at work. It owns its phone and
 // the timers of the calls it takes.
-import { PhoneAgent, type IncomingInvite, type PhoneCall } from '../phone/index.js';
+import type { PhoneAgent, IncomingInvite, PhoneCall } from '../phone/index.js';
 import type { DemoEventListener } from './events.js';
+import { startPhoneLine } from './phone-line.js';
 import { between, type Random } from './random.js';
 
 export interface DemoStationOptions {
@@ -33,11 +34,7 @@ export class DemoStation {
 
   /** Starts the phone and registers it; rejects when the switchboard refuses it. */
   async start(): Promise<void> {
-    const phone = await PhoneAgent.start({ localAddress: this.#o.sip.host });
-    this.#phone = phone;
-    phone.onIncoming((invite) => this.#ringing(invite));
-    const { outcome } = await phone.register({ server: { ...this.#o.sip, transport: 'udp' }, extension: this.extension, password: this.#o.password });
-    if (outcome.kind !== 'registered') throw new Error(`station ${this.extension} could not register: ${JSON.stringify(outcome)}`);
+    this.#phone = await startPhoneLine({ ...this.#o, extension: this.extension, onIncoming: (invite) => this.#ringing(invite), who: `station ${this.extension}` });
   }
 
   #later(ms: number, fn: () => void): void {
