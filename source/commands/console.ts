@@ -3,6 +3,7 @@
 // or, for kiosks and whenever stdout is not a terminal, to the headless mode.
 // Both are imported only once chosen, so neither loads the other's modules.
 import { chooseLanguage } from '../console/i18n/index.js';
+import { prepareInkEnvironment } from '../console/ink-environment.js';
 import { SettingsError, SettingsFile } from '../console/settings.js';
 import { defaultServer, type ConsoleOptions } from './console-config.js';
 
@@ -33,12 +34,8 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
       stopSignal: stopSignal(),
     });
   }
-  // React's development build keeps debugging records of every render: a
-  // console showing a busy queue all day grew by ~270 KB per queue update.
-  // Set before React is first imported, which happens just below (under tsx;
-  // the bundle in dist/ has the production build compiled in).
-  const env = process.env;
-  env.NODE_ENV ??= 'production';
+  // Before Ink and React are first loaded, which happens just below.
+  prepareInkEnvironment(process.env);
   const { runInteractive } = await import('../console/interactive.js');
   return runInteractive({ settings, server, language: chooseLanguage(options.language, stored.language, process.env) });
 }

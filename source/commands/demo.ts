@@ -135,10 +135,11 @@ async function runDemoWithConsole(config: DemoConfig, out: NodeJS.WritableStream
 
 /** The interactive console, logged in as the demo dispatcher with its own settings folder in the data folder. */
 async function consoleAsDemoDispatcher(demo: DemoHandle, config: DemoConfig, dataDir: string): Promise<number> {
-  const [{ logIn }, { SettingsFile }, { chooseLanguage }] = await Promise.all([
+  const [{ logIn }, { SettingsFile }, { chooseLanguage }, { prepareInkEnvironment }] = await Promise.all([
     import('../console/client/api.js'),
     import('../console/settings.js'),
     import('../console/i18n/index.js'),
+    import('../console/ink-environment.js'),
   ]);
   const d = demo.dispatcher;
   const login = await logIn(demo.apiUrl, d.login, d.password);
@@ -150,8 +151,8 @@ async function consoleAsDemoDispatcher(demo: DemoHandle, config: DemoConfig, dat
   const settings = new SettingsFile(path.join(dataDir, demoFiles.consoleSettings));
   const stored = settings.update({ server: demo.apiUrl, token: login.response.token, login: d.login, extension: d.extension });
   if (!stored.ok) throw new Error(`demo console settings refused: ${JSON.stringify(stored.problems)}`);
-  // React's production build (see commands/console.ts), set before React is first imported.
-  process.env.NODE_ENV ??= 'production';
+  // Before Ink and React are first loaded, which happens just below.
+  prepareInkEnvironment(process.env);
   const { runInteractive } = await import('../console/interactive.js');
   return runInteractive({
     settings,

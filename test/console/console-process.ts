@@ -75,7 +75,9 @@ export function spawnCliInPty(args: string[], scratchDir: string, columns = 80, 
   // `exec` so that the console itself is the child of `script`, and gets the terminal's signals.
   const child = spawn('script', ['-qfec', `stty rows ${rows} cols ${columns}; exec ${command}`, '/dev/null'], {
     cwd: root,
-    env: { ...process.env, TERM: 'xterm-256color' },
+    // CI set, as on the CI machine (Ink reads it as "no live terminal"): the
+    // console must draw on a terminal whatever the environment says.
+    env: { ...process.env, TERM: 'xterm-256color', CI: 'true' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   return wrap(child, scratchDir, screenText);
