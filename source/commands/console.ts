@@ -3,7 +3,7 @@
 // or, for kiosks and whenever stdout is not a terminal, to the headless mode.
 // Both are imported only once chosen, so neither loads the other's modules.
 import { chooseLanguage } from '../console/i18n/index.js';
-import { prepareInkEnvironment } from '../console/ink-environment.js';
+import { prepareInkEnvironment, withoutFetch } from '../console/ink-environment.js';
 import { SettingsError, SettingsFile } from '../console/settings.js';
 import { defaultServer, type ConsoleOptions } from './console-config.js';
 
@@ -36,7 +36,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   }
   // Before Ink and React are first loaded, which happens just below.
   prepareInkEnvironment(process.env);
-  const { runInteractive } = await import('../console/interactive.js');
+  const { runInteractive } = await withoutFetch(() => import('../console/interactive.js'));
   return runInteractive({ settings, server, language: chooseLanguage(options.language, stored.language, process.env) });
 }
 

@@ -20,3 +20,24 @@ export function prepareInkEnvironment(env: NodeJS.ProcessEnv): void {
   for (const flag of ciFlags) delete env[flag];
   env.NODE_ENV ??= 'production';
 }
+
+/**
+ * Runs `load` (the import that brings Ink in) with the global `fetch` hidden.
+ * Ink's layout engine, yoga, is WebAssembly embedded as a data: URL; its
+ * loader fetches that URL when `fetch` exists, which first loads Node's whole
+ * HTTP client (undici) and then decodes the module through it: ~35 ms of a
+ * console's cold start, against ~5 ms for decoding it directly, which the
+ * loader does when there is no `fetch`. Only for a process where nothing else
+ * runs meanwhile (the console alone): a fetch from elsewhere would fail.
+ * Reading the property descriptor, not `fetch` itself, keeps undici unloaded.
+ */
+export async function withoutFetch<T>(load: () => Promise<T>): Promise<T> {
+  const fetchProperty = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (!fetchProperty?.configurable) return load();
+  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await load();
+  } finally {
+    Object.defineProperty(globalThis, 'fetch', fetchProperty);
+  }
+}

@@ -18,7 +18,8 @@ export interface ConsoleSettings {
 }
 
 
-const schema = {
+/** conf's JSON schema for the file (test/console/settings.test.ts checks it against JSON Schema 2020-12). */
+export const settingsSchema = {
   server: { type: 'string', pattern: serverPattern, maxLength: 200 },
   token: { type: 'string', minLength: 1, maxLength: 200 },
   login: { type: 'string', minLength: 1, maxLength: 128 },
@@ -55,7 +56,11 @@ export class SettingsFile {
         projectSuffix: '',
         configName: 'console',
         ...(dir !== undefined && { cwd: dir }),
-        schema,
+        schema: settingsSchema,
+        // Checking this fixed schema against the JSON Schema meta-schema made
+        // ajv compile the whole meta-schema at every start: ~60 ms of a
+        // console's cold start. A test checks the schema instead, once.
+        ajvOptions: { validateSchema: false, meta: false },
         // The token lets anyone holding it act as the dispatcher.
         configFileMode: 0o600,
         clearInvalidConfig: false,

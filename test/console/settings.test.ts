@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { catalogues, chooseLanguage, languageFromEnvironment } from '../../source/console/i18n/index.js';
-import { SettingsError, SettingsFile } from '../../source/console/settings.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { SettingsError, SettingsFile, settingsSchema } from '../../source/console/settings.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -46,6 +47,16 @@ describe('console settings', () => {
     settings.update({ extension: '201' });
     writeFileSync(settings.path, JSON.stringify({ extension: 'two-oh-one' }));
     assert.throws(() => new SettingsFile(dir), (error: unknown) => error instanceof SettingsError && /extension/.test(error.message));
+  });
+
+  test('the schema given to conf is valid JSON Schema 2020-12 (conf no longer checks it at every start)', () => {
+    // Wrapped as conf wraps it; strict mode also refuses unknown keywords.
+    const wrap = (properties: object) => ({ type: 'object', properties });
+    const ajv = new Ajv2020({ strict: true });
+    assert.equal(ajv.validateSchema(wrap(settingsSchema)), true, ajv.errorsText(ajv.errors));
+    assert.doesNotThrow(() => ajv.compile(wrap(settingsSchema)));
+    // The check catches a slip such as a misspelt type.
+    assert.equal(ajv.validateSchema(wrap({ ...settingsSchema, extension: { type: 'strng' } })), false);
   });
 
   test('the password is never among the stored keys', () => {
