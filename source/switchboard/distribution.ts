@@ -61,6 +61,10 @@ interface PassengerCall {
   res: SrfRes;
   /** The caller's dialog once answered (at once with music, at connect with ringback). */
   dialog?: Dialog;
+  /** Our answer to the caller, from when it was started (see answerCaller). */
+  answering?: Promise<void>;
+  /** Connected or overflowing: hold music must not start (again) once the answer lands. */
+  holdOver?: boolean;
   leg?: MediaLeg;
   /** The caller's SDP offer, kept for answering later (ringback). */
   remoteSdp: string;
@@ -170,32 +174,54 @@ export class CallDistribution {
     this.callers.set(id, call);
     this.log.info({ caller: id, number }, 'passenger call arrived');
     req.on('cancel', () => this.callerGone(call));
-    if (this.o.waiting === 'music') {
-      try {
-        await this.answerCaller(call);
-      } catch (err) {
-        this.callers.delete(id);
-        this.o.calls.ended(call.logId, 'abandoned', { arrivedAt: at }, this.now());
-        if (err instanceof MediaError) return void res.send(488);
-        throw err;
-      }
-      if (call.gone) return;
-      call.playback = this.o.media.play(call.leg!, 'hold', { loop: true });
-    } else {
+    if (this.o.waiting === 'ringback') {
       res.send(180);
+      return this.feed({ type: 'caller-arrived', callerId: id, number, at });
     }
+    let answering: Promise<void>;
+    try {
+      answering = this.answerCaller(call);
+    } catch (err) {
+      this.callers.delete(id);
+      this.o.calls.ended(call.logId, 'abandoned', { arrivedAt: at }, this.now());
+      if (err instanceof MediaError) return void res.send(488);
+      throw err;
+    }
+    // Queued while our 200 OK is on its way, not after the switchboard has
+    // heard it went out: the station's INVITE leaves in this same turn, and
+    // callers keep their arrival order. connect() waits for the answer.
     this.feed({ type: 'caller-arrived', callerId: id, number, at });
+    try {
+      await answering;
+    } catch (err) {
+      if (!call.gone) this.log.warn({ err, caller: id }, 'answering the passenger failed');
+      return this.callerGone(call);
+    }
+    if (call.gone || call.holdOver) return;
+    call.playback = this.o.media.play(call.leg!, 'hold', { loop: true });
   }
 
-  /** Answers the caller with our media (music mode at arrival, ringback mode at connect). */
-  private async answerCaller(call: PassengerCall): Promise<void> {
+  /**
+   * Answers the caller with our media (music mode at arrival, ringback mode at
+   * connect or overflow); started once, awaited by whoever needs the caller's
+   * dialog. A bad SDP offer throws MediaError at once, before anything is sent.
+   */
+  private answerCaller(call: PassengerCall): Promise<void> {
+    if (call.answering) return call.answering;
     const { leg, localSdp } = this.o.media.answer(call.remoteSdp);
     call.leg = leg;
-    const dialog = (await this.o.srf.createUAS(call.req, call.res, { localSdp })) as unknown as Dialog;
-    call.dialog = dialog;
-    // A BYE can arrive in the same read as the answer's confirmation.
-    if (dialog.connected === false) return this.callerGone(call);
-    dialog.on('destroy', () => this.callerGone(call));
+    call.answering = (this.o.srf.createUAS(call.req, call.res, { localSdp }) as unknown as Promise<Dialog>).then((dialog) => {
+      call.dialog = dialog;
+      // Hung up (CANCEL) as our answer crossed it: end the dialog just made.
+      if (call.gone) {
+        if (dialog.connected !== false) void dialog.destroy().catch(() => {});
+        return;
+      }
+      // A BYE can arrive in the same read as the answer's confirmation.
+      if (dialog.connected === false) return this.callerGone(call);
+      dialog.on('destroy', () => this.callerGone(call));
+    });
+    return call.answering;
   }
 
   private callerGone(call: PassengerCall): void {
@@ -215,8 +241,13 @@ export class CallDistribution {
     else release();
     if (!call.gone) {
       call.gone = true;
-      if (call.dialog?.connected !== false) void call.dialog?.destroy().catch(() => {});
-      else if (!call.dialog) call.res.send(480);
+      if (call.dialog) {
+        if (call.dialog.connected !== false) void call.dialog.destroy().catch(() => {});
+      } else if (!call.answering) {
+        // Never answered (ringback mode): end the INVITE.
+        call.res.send(480);
+      }
+      // else our answer is on its way; answerCaller ends the dialog it makes, as the call is gone.
     }
     if (call.station) {
       const { dialog, extension } = call.station;
@@ -410,9 +441,10 @@ export class CallDistribution {
     this.o.board.setInCall(extension, { kind: 'passenger', peer: call.number, callerId, since: at, recording: this.o.recordingsDir !== undefined });
     const login = this.o.board.station(extension)?.session?.login;
     this.bookkeeping(() => this.o.calls.answered(call.logId, { extension, login, station: this.o.phones.getPhone(extension)?.displayName }, call.arrivedAt, at));
+    call.holdOver = true;
     call.playback?.stop();
     call.playback = undefined;
-    if (!call.dialog) await this.answerCaller(call);
+    await this.answerCaller(call);
     if (call.gone) return;
     let recordTo: string | undefined;
     if (this.o.recordingsDir) {
@@ -430,8 +462,10 @@ export class CallDistribution {
   private async overflow(callerId: string): Promise<void> {
     const call = this.callers.get(callerId);
     if (!call || !this.o.overflowTo) return;
+    call.holdOver = true;
     call.playback?.stop();
-    if (!call.dialog) await this.answerCaller(call);
+    call.playback = undefined;
+    await this.answerCaller(call);
     if (call.gone) return this.finishCaller(call);
     const { leg, localSdp } = this.o.media.offer();
     try {
