@@ -38,6 +38,19 @@ describe('login screen', () => {
     }
   });
 
+  test('a pasted "user Tab password Enter" logs in as if typed', async () => {
+    const console = renderConsole({ server: api.api.url });
+    try {
+      await console.see('Log in');
+      // One write: the terminal hands the whole paste over as one piece of input.
+      await console.press(`${people.anna.login}\t${people.anna.password}\r`);
+      await console.see('Queue (0)');
+      assert.equal(console.settings.read().login, 'anna');
+    } finally {
+      console.close();
+    }
+  });
+
   test('a wrong password says so and clears the password field', async () => {
     const console = renderConsole({ server: api.api.url });
     try {

@@ -40,7 +40,14 @@ export function formReducer<F extends string>(state: FormState<F>, action: FormA
   }
 }
 
+/** Keys that move or submit, as they arrive inside a longer piece of input. */
+const pastedKeys = /[\t\r\n]/;
+
 function onKey<F extends string>(state: FormState<F>, input: string, key: Key): FormState<F> {
+  // A paste (or keys typed faster than the terminal is read) arrives as one
+  // piece, "ola\tsecret\r": Tab and Enter inside it act as they would typed,
+  // instead of being dropped and the letters after them landing in the wrong field.
+  if (input.length > 1 && pastedKeys.test(input) && !key.ctrl && !key.meta) return typedOneByOne(state, input);
   const index = state.fields.indexOf(state.focus);
   const move = (by: number) => ({ ...state, focus: state.fields[(index + by + state.fields.length) % state.fields.length]! });
   if (key.tab) return move(key.shift ? -1 : 1);
@@ -55,4 +62,19 @@ function onKey<F extends string>(state: FormState<F>, input: string, key: Key): 
   if (!printable) return state;
   const limit = state.maxLength[state.focus] ?? 200;
   return { ...state, values: { ...state.values, [state.focus]: (value + printable).slice(0, limit) } };
+}
+
+function typedOneByOne<F extends string>(state: FormState<F>, input: string): FormState<F> {
+  const none: Key = { upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false };
+  let next = state;
+  // Runs of text stay whole (one append); the keys between them are applied in order.
+  for (const piece of input.split(/([\t\r\n])/)) {
+    if (piece === '') continue;
+    if (piece === '\t') next = onKey(next, '', { ...none, tab: true });
+    else if (piece === '\r' || piece === '\n') next = onKey(next, '', { ...none, return: true });
+    else next = onKey(next, piece, none);
+    // Enter on the last field submits: what follows it is not part of this form.
+    if (next.submitted) break;
+  }
+  return next;
 }
