@@ -35,7 +35,7 @@ export function declareConsoleOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('server', text('switchboard API address', `the stored one, else ${defaultServer}`))
     .option('headless', { type: 'boolean', describe: 'kiosk mode: no screen, one JSON line per event on stdout', defaultDescription: 'when stdout is not a terminal' })
-    .option('user', text('log in as this user (headless)'))
+    .option('user', text('log in as this user (headless; on the login screen: filled in)'))
     .option('password', text(`password for --user; else $${consolePasswordEnv}`))
     .option('extension', text('the station\'s phone extension (headless; remembered)', 'the stored one'))
     .option('paused', { type: 'boolean', describe: 'headless: bind the station but stay paused' })

@@ -37,7 +37,7 @@ export async function runConsole(options: ConsoleOptions): Promise<number> {
   // Before Ink and React are first loaded, which happens just below.
   prepareInkEnvironment(process.env);
   const { runInteractive } = await withoutFetch(() => import('../console/interactive.js'));
-  return runInteractive({ settings, server, language: chooseLanguage(options.language, stored.language, process.env) });
+  return runInteractive({ settings, server, user: options.user, language: chooseLanguage(options.language, stored.language, process.env) });
 }
 
 /**

@@ -29,6 +29,8 @@ export interface AppProps {
   deskPhone?: DeskPhone;
   /** Start the station ready instead of paused (the demo: calls come at once). */
   startReady?: boolean;
+  /** --user: who logs in at this terminal, filled in on the login screen; another user's stored session is not resumed. */
+  user?: string;
 }
 
 interface Signed {
@@ -42,13 +44,14 @@ type Screen = 'main' | 'configuration' | 'phones' | 'leaving';
 
 const terminalBell = () => void process.stdout.write('\x07');
 
-export function App({ t, settings, server: initialServer, ringBell = terminalBell, backoff, deskPhone, startReady = false }: AppProps) {
+export function App({ t, settings, server: initialServer, ringBell = terminalBell, backoff, deskPhone, startReady = false, user }: AppProps) {
   const { exit } = useApp();
   const [server, setServer] = useState(initialServer);
   const [signed, setSigned] = useState<Signed | null>(() => {
     const stored = settings.read();
     // A token belongs to the switchboard that issued it.
     if (!stored.token || (stored.server ?? initialServer) !== initialServer) return null;
+    if (user !== undefined && stored.login !== user) return null;
     return { server: initialServer, token: stored.token, user: null, session: openSession(initialServer, stored.token, settings, undefined, backoff, startReady) };
   });
   const [screen, setScreen] = useState<Screen>('main');
@@ -86,7 +89,7 @@ export function App({ t, settings, server: initialServer, ringBell = terminalBel
 
   if (!signed) {
     if (screen === 'leaving') return <Text>{t.quitting}</Text>;
-    return <LoginScreen t={t} server={server} login={settings.read().login ?? ''} notice={notice} onLoggedIn={onLoggedIn} onQuit={exit} />;
+    return <LoginScreen t={t} server={server} login={user ?? settings.read().login ?? ''} notice={notice} onLoggedIn={onLoggedIn} onQuit={exit} />;
   }
   return (
     <SignedIn

@@ -14,12 +14,14 @@ export interface InteractiveOptions {
   /** `dispatcher demo`: the station's phone in this process, answered with keys. */
   deskPhone?: DeskPhone;
   startReady?: boolean;
+  /** --user: filled in on the login screen. */
+  user?: string;
   /** Signals that close the console (default SIGTERM and SIGHUP; the demo adds SIGINT). */
   closeOn?: readonly NodeJS.Signals[];
 }
 
 export async function runInteractive(o: InteractiveOptions): Promise<number> {
-  const instance = render(<App t={catalogues[o.language]} settings={o.settings} server={o.server} deskPhone={o.deskPhone} startReady={o.startReady} />, { exitOnCtrlC: false });
+  const instance = render(<App t={catalogues[o.language]} settings={o.settings} server={o.server} deskPhone={o.deskPhone} startReady={o.startReady} user={o.user} />, { exitOnCtrlC: false });
   // A closed terminal or a service stop: the socket closes with the process,
   // which releases the station on the switchboard at once. `on`, not `once`:
   // conf's file writer raises the signal again, which must not kill us mid-way.

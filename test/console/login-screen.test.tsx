@@ -51,6 +51,20 @@ describe('login screen', () => {
     }
   });
 
+  test('--user is filled in, the password field has the focus, and another user\'s stored session is not resumed', async () => {
+    const console = renderConsole({ server: api.api.url, user: people.bartek.login, settings: { token: 'annas-old-token', login: people.anna.login } });
+    try {
+      await console.see(`User:           ${people.bartek.login}`);
+      await console.type(people.bartek.password);
+      await console.see('•'.repeat(people.bartek.password.length));
+      await console.press(keys.enter);
+      await console.see('Queue (0)');
+      assert.equal(console.settings.read().login, people.bartek.login);
+    } finally {
+      console.close();
+    }
+  });
+
   test('a wrong password says so and clears the password field', async () => {
     const console = renderConsole({ server: api.api.url });
     try {

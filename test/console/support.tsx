@@ -48,11 +48,11 @@ export interface RenderedConsole {
 
 export const keys = { tab: '\t', enter: '\r', escape: '\x1b', up: '\x1b[A', down: '\x1b[B', backspace: '\x7f' } as const;
 
-export function renderConsole(o: { server: string; language?: Language; settings?: Parameters<SettingsFile['update']>[0]; deskPhone?: DeskPhone }): RenderedConsole {
+export function renderConsole(o: { server: string; language?: Language; settings?: Parameters<SettingsFile['update']>[0]; deskPhone?: DeskPhone; user?: string }): RenderedConsole {
   const temp = tempSettings({ server: o.server, ...o.settings });
   const bells = { count: 0 };
   const instance = render(
-    <App t={catalogues[o.language ?? 'en']} settings={temp.settings} server={o.server} ringBell={() => bells.count++} backoff={{ firstMs: 50, maxMs: 200, jitter: 0 }} deskPhone={o.deskPhone} />,
+    <App t={catalogues[o.language ?? 'en']} settings={temp.settings} server={o.server} ringBell={() => bells.count++} backoff={{ firstMs: 50, maxMs: 200, jitter: 0 }} deskPhone={o.deskPhone} user={o.user} />,
   );
   const size = { columns: 80, rows: 24 };
   Object.defineProperty(instance.stdout, 'columns', { get: () => size.columns, configurable: true });
