@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startFakeSwitchboard } from './lib/fake-switchboard.js';
-import { freePort, rssKb, stopChild, track } from './lib/processes.js';
+import { freePort, rssKb, rssPartsKb, stopChild, track } from './lib/processes.js';
 import { percentile } from './lib/report.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -153,6 +153,7 @@ async function underLoad() {
       const kb = rssKb(pid);
       if (kb !== undefined) rss.push(kb);
     }
+    const parts = rssPartsKb(pid);
     // Render time: updates spaced wider than Ink's 30 fps throttle, each
     // timed from the send to its marker on the terminal.
     const latencies: number[] = [];
@@ -164,11 +165,22 @@ async function underLoad() {
       latencies.push(seenAt - sentAt);
       await sleep(50);
     }
-    return { rss, latencies, pid };
+    return { rss, parts, latencies, pid };
   } finally {
     await stopChild(pty.child);
     await office.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An idle `node` doing nothing, measured the same way: what any Node process costs here. */
+async function bareNode() {
+  const child = track(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }));
+  try {
+    await sleep(1500);
+    return rssPartsKb(child.pid!);
+  } finally {
+    await stopChild(child);
   }
 }
 
@@ -179,6 +191,9 @@ console.log(`console benchmark: entry ${values.entry}, ${runs} cold starts, ${du
 const versions = await baseline();
 const starts = await coldStart();
 const load = await underLoad();
+const bare = await bareNode();
+const split = (p: { rssKb: number; anonKb: number; fileKb: number } | undefined) =>
+  p === undefined ? '—' : `${mb(p.rssKb)} = ${mb(p.anonKb)} own + ${mb(p.fileKb)} mapped files (node's code, shared)`;
 const rows: Array<[string, string]> = [
   [`cold start to first frame, median of ${starts.length}`, fmt(percentile(starts, 50))],
   ['cold start, fastest / slowest', `${fmt(Math.min(...starts))} / ${fmt(Math.max(...starts))}`],
@@ -189,6 +204,9 @@ const rows: Array<[string, string]> = [
   // The garbage collector runs late and in steps: the quarters show whether memory levels off.
   ['RSS at 1/4, 1/2, 3/4 of the run', [0.25, 0.5, 0.75].map((q) => mb(load.rss[Math.floor(q * (load.rss.length - 1))])).join(', ')],
   [`RSS lowest over the last quarter`, mb(Math.min(...load.rss.slice(Math.floor(load.rss.length * 0.75))))],
+  [`RSS at the end, split`, split(load.parts)],
+  ['baseline: idle `node -e` RSS, split', split(bare)],
+  ['console RSS / idle node RSS', load.parts && bare ? (load.parts.rssKb / bare.rssKb).toFixed(2) : '—'],
   [`queue update (${callers} callers) to screen, median`, fmt(percentile(load.latencies, 50))],
   [`queue update to screen, p99 of ${load.latencies.length}`, fmt(percentile(load.latencies, 99))],
 ];

@@ -240,6 +240,23 @@ export function rssKb(pid: number): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * Resident memory split as the kernel counts it: `anonKb` is the process's own
+ * (JS heap, WebAssembly memory, compiled code), `fileKb` pages of files it maps,
+ * mostly the node binary's code, clean and shared with every other node process.
+ */
+export function rssPartsKb(pid: number): { rssKb: number; anonKb: number; fileKb: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(text)?.[1] ?? NaN);
+  const parts = { rssKb: field('VmRSS'), anonKb: field('RssAnon'), fileKb: field('RssFile') };
+  return Object.values(parts).every(Number.isFinite) ? parts : undefined;
+}
+
 /** CPU % of one core the process used over the next `ms` (0 when it cannot be read). */
 export async function busyPercent(pid: number, ms: number): Promise<number> {
   const before = cpuSeconds(pid);
