@@ -12,6 +12,7 @@ import { createLogger } from '../log.js';
 import { createSipServer, type SipServer } from '../sip-server/index.js';
 import { EmbeddedMedia } from '../media/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { DigestGuard } from '../switchboard/digest-guard.js';
 import { CallDistribution } from '../switchboard/distribution.js';
 import { Registrar } from '../switchboard/registrar.js';
 import { StationBoard } from '../switchboard/stations.js';
@@ -81,15 +82,21 @@ export async function startPbx(config: PbxConfig, log: Logger): Promise<Pbx> {
     cleanup.push(() => srf.disconnect());
     const endpoints = sipServer?.endpoints ?? parseHostports(hostports);
 
-    const registrar = new Registrar({
-      srf,
+    // One guard for REGISTER and for INVITEs from phones: a password guesser
+    // gets the same few tries in total, whichever request it guesses with.
+    const guard = new DigestGuard({
       phones: store.phones,
       realm: config.domain,
       algorithms: config.digestAlgorithms,
-      minExpires: config.registerMinExpires,
-      maxExpires: config.registerMaxExpires,
       authFailLimit: config.authFailLimit,
       authFailWindowMs: config.authFailWindowSeconds * 1000,
+    });
+    const registrar = new Registrar({
+      srf,
+      phones: store.phones,
+      guard,
+      minExpires: config.registerMinExpires,
+      maxExpires: config.registerMaxExpires,
       optionsPingMs: config.optionsPingSeconds * 1000,
       log: log.child({ component: 'registrar' }),
     });
@@ -126,6 +133,7 @@ export async function startPbx(config: PbxConfig, log: Logger): Promise<Pbx> {
     const distribution = new CallDistribution({
       srf,
       registrations: registrar,
+      guard,
       phones: store.phones,
       board,
       media,

@@ -1,5 +1,6 @@
 // The switchboard's calls: the SIP and media side of the pure queue. Incoming
-// INVITEs are routed (queue, *60, station to station, refusals); passengers
+// INVITEs are routed (queue, *60, station to station, refusals), phones
+// proving who they are with Digest (407) first; passengers
 // are answered with hold music (or left ringing), fed to the queue, and the
 // queue's decisions are carried out: ring a station, stop ringing, bridge and
 // record, pause a station, overflow. Every step is written to the call log.
@@ -11,6 +12,7 @@ import { createQueue, type CallQueue, type Decision, type QueueEvent } from '../
 import type { QueuedCaller } from '../api/messages.js';
 import type { CallLog, OfferResult as LoggedOfferResult } from '../store/calls.js';
 import type { PhoneDirectory } from '../store/types.js';
+import { AS_PROXY, type Admission, type DigestGuard } from './digest-guard.js';
 import { MediaError, type Bridge, type MediaLeg, type Playback, type SwitchboardMedia } from './media-port.js';
 import type { Binding, RegistrationView } from './registration-state.js';
 import { routeInvite, SELF_TEST_NUMBER, trunkList, type RoutingRules } from './routing.js';
@@ -28,7 +30,10 @@ interface Dialog {
 
 export interface DistributionOptions {
   srf: Srf;
+  /** Where the stations' phones are reached (their bindings). */
   registrations: RegistrationView;
+  /** Checks the Digest credentials of INVITEs from phones; the registrar's own, so one lockout covers both. */
+  guard: DigestGuard;
   phones: PhoneDirectory;
   board: StationBoard;
   media: SwitchboardMedia;
@@ -131,27 +136,26 @@ export class CallDistribution {
 
   // ------------------------------------------------------------- routing
 
-  private registeredCaller(req: SrfReq): string | undefined {
-    const from = req.getParsedHeader('from') as { uri: string };
-    const user = /^sips?:([^@;]+)@/.exec(from.uri)?.[1];
-    if (!user) return undefined;
-    const bindings = this.o.registrations.bindings(user);
-    return bindings.some((b) => b.source.address === req.source_address) ? user : undefined;
-  }
-
   private onInvite(req: SrfReq, res: SrfRes): void {
     if (this.closed) return void res.send(503);
     const dialled = /^sips?:([^@;]+)@/.exec(req.uri)?.[1] ?? '';
-    const route = routeInvite(
-      {
-        dialled: decodeURIComponent(dialled),
-        sourceAddress: req.source_address,
-        registeredCaller: this.registeredCaller(req),
-        extensionExists: (e) => this.o.phones.getPhone(e) !== undefined,
-      },
-      this.rules,
-    );
+    const facts = {
+      dialled: decodeURIComponent(dialled),
+      sourceAddress: req.source_address,
+      caller: undefined,
+      extensionExists: (e: string) => this.o.phones.getPhone(e) !== undefined,
+    };
+    let route = routeInvite(facts, this.rules);
+    if (route.kind === 'authenticate') {
+      const admission = this.o.guard.admit(req, AS_PROXY);
+      if (admission.kind !== 'admitted') return this.turnAway(req, res, dialled, admission);
+      route = routeInvite({ ...facts, caller: admission.phone.extension }, this.rules);
+    }
     switch (route.kind) {
+      case 'authenticate':
+        // Cannot happen with a caller given; answer rather than leave the INVITE hanging.
+        this.log.error({ dialled }, 'routing asked for a caller it was given');
+        return void res.send(500);
       case 'refuse':
         this.log.info({ dialled, from: req.source_address, status: route.status }, `call refused: ${route.reason}`);
         return void res.send(route.status);
@@ -162,6 +166,21 @@ export class CallDistribution {
       case 'extension':
         return void this.stationToStation(req, res, route.from, route.to).catch((err) => this.log.error({ err }, 'station call failed'));
     }
+  }
+
+  /** Answers an INVITE whose caller has not (yet) proved which phone it is. */
+  private turnAway(req: SrfReq, res: SrfRes, dialled: string, admission: Exclude<Admission, { kind: 'admitted' }>): void {
+    const from = req.source_address;
+    if (admission.kind === 'challenge') {
+      // The first 407 is every phone call's first step: not worth an info line.
+      this.log.debug({ dialled, from, stale: admission.stale, reason: admission.reason }, 'call challenged');
+      return void res.send(admission.status, { headers: admission.headers });
+    }
+    this.log.info({ dialled, from, extension: admission.extension, status: admission.status }, `call refused: ${admission.reason}`);
+    if (admission.lockedOutUntil !== undefined) {
+      this.log.warn({ address: from, until: new Date(admission.lockedOutUntil).toISOString() }, 'call attempts refused');
+    }
+    res.send(admission.status);
   }
 
   // ---------------------------------------------------------- passengers
@@ -532,7 +551,8 @@ export class CallDistribution {
     const binding = this.reachableBinding(to);
     if (!binding) return void res.send(480);
     const proxy = `sip:${binding.source.address}:${binding.source.port};transport=${binding.source.transport}`;
-    const { uas, uac } = (await this.o.srf.createB2BUA(req, res, binding.contact, { localSdpB: req.body, proxy } as never)) as unknown as { uas: Dialog; uac: Dialog };
+    // The station rung sees the extension that proved its password, not what the From header claimed.
+    const { uas, uac } = (await this.o.srf.createB2BUA(req, res, binding.contact, { localSdpB: req.body, proxy, callingNumber: from } as never)) as unknown as { uas: Dialog; uac: Dialog };
     const since = this.now();
     this.o.board.setInCall(from, { kind: 'station', peer: to, since, recording: false });
     this.o.board.setInCall(to, { kind: 'station', peer: from, since, recording: false });

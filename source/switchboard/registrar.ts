@@ -9,52 +9,35 @@
 // and calls start() / stop() for its timers. Passwords come from the
 // PhoneDirectory on every REGISTER, so a changed password applies at once.
 //
-// Refusals follow RFC 3261 10.3: every REGISTER without credentials gets the
-// same 401 challenge, so an unknown extension is told apart from a wrong
-// password only by a 403 after a full Digest exchange; an address that keeps
-// failing is refused outright for the rest of its window (AuthLimiter).
+// The Digest exchange itself (challenge, credentials, nonces, the per-address
+// lockout) is the DigestGuard's, shared with the INVITE path so both count
+// failures together; the registrar asks as a registrar: 401 / Authorization.
 import { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { Phone, PhoneDirectory } from '../store/types.js';
-import { AuthLimiter } from './auth-limiter.js';
-import {
-  algorithmOf,
-  checkNonce,
-  createNonce,
-  DIGEST_ALGORITHMS,
-  digestResponse,
-  formatChallenge,
-  newNonceSecret,
-  parseAuthorization,
-  sameDigest,
-  type AuthCredentials,
-  type DigestAlgorithm,
-} from './digest.js';
+import { AS_REGISTRAR, DigestGuard, type DigestGuardOptions } from './digest-guard.js';
 import type { Binding, RegistrationState, RegistrationView } from './registration-state.js';
 import { decideExpires, isZeroExpires, parseContacts, userOf, type ExpiresLimits } from './registration-rules.js';
 
-export interface RegistrarOptions {
+/** The Digest settings of a guard the registrar makes for itself (see RegistrarOptions.guard). */
+type OwnGuardOptions = Omit<DigestGuardOptions, 'phones' | 'now'>;
+const OWN_GUARD_OPTIONS = ['realm', 'algorithms', 'nonceLifetimeMs', 'authFailLimit', 'authFailWindowMs'] as const satisfies ReadonlyArray<keyof OwnGuardOptions>;
+
+export interface RegistrarOptions extends Partial<OwnGuardOptions> {
   /** The switchboard's drachtio-srf app: used to send OPTIONS pings. */
   srf: Srf;
   phones: PhoneDirectory;
-  /** Digest realm phones are challenged with, e.g. "taxi.example". */
-  realm: string;
   /**
-   * Algorithms offered, one WWW-Authenticate each, in this order. Default
-   * ['MD5', 'SHA-256']: many phones (and SIPp) answer only the first challenge.
+   * The Digest guard shared with the INVITE path, so failures at either
+   * count towards one lockout. Without one (a registrar on its own, as in
+   * tests) it makes its own from `realm` and the other DigestGuardOptions.
    */
-  algorithms?: DigestAlgorithm[];
+  guard?: DigestGuard;
   /** Shortest registration accepted, seconds (shorter gets 423). Default 60. */
   minExpires?: number;
   /** Longest registration granted, seconds (longer is cut down). Default 3600. */
   maxExpires?: number;
-  /** How long a nonce may be used; older ones get 401 with stale=true. Default 5 min. */
-  nonceLifetimeMs?: number;
-  /** Failed attempts from one address that make it refused. Default 5. */
-  authFailLimit?: number;
-  /** The window those failures are counted in, and the refusal lasts. Default 60 s. */
-  authFailWindowMs?: number;
   /** Interval between OPTIONS pings to each binding. Default 30 s. */
   optionsPingMs?: number;
   /**
@@ -99,8 +82,6 @@ interface PendingPing {
   deadline: number;
 }
 
-type Refusal = 'unknown extension' | 'wrong password' | 'identity mismatch';
-
 // drachtio-srf's typings do not describe request(uri, opts, callback).
 type SrfRequestFn = (
   uri: string,
@@ -114,30 +95,22 @@ const OUR_CONNECTION_ERRORS = new Set(['EINVALIDSOCKET', 'ESOCKETDESTROYED']);
 /** Status codes the SIP server makes up itself when nothing came back (timeout, transport failure). */
 const NO_ANSWER = new Set([408, 503]);
 
-const MAX_NONCE_COUNTS = 100_000;
-
 export class Registrar extends EventEmitter implements RegistrationView {
   private readonly srf: Srf;
   private readonly phones: PhoneDirectory;
-  private readonly realm: string;
-  private readonly algorithms: DigestAlgorithm[];
+  private readonly guard: DigestGuard;
   private readonly limits: ExpiresLimits;
-  private readonly nonceLifetimeMs: number;
   private readonly optionsPingMs: number;
   private readonly pingTimeoutMs: number;
   private readonly maxPingsInFlight: number;
   private readonly maxBindingsPerExtension: number;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly secret = newNonceSecret();
-  private readonly limiter: AuthLimiter;
 
   /** extension -> contact URI -> binding. */
   private readonly table = new Map<string, Map<string, BindingRecord>>();
   /** The state last published per extension ('none' is not stored). */
   private readonly published = new Map<string, RegistrationState>();
-  /** Highest nonce count accepted per nonce, to refuse replays. */
-  private readonly nonceCounts = new Map<string, { nc: number; issuedAt: number }>();
   private readonly pings = new Map<number, PendingPing>();
   private pingSeq = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -146,28 +119,36 @@ export class Registrar extends EventEmitter implements RegistrationView {
     super();
     this.srf = opts.srf;
     this.phones = opts.phones;
-    this.realm = opts.realm;
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
-    this.algorithms = [...(opts.algorithms ?? ['MD5', 'SHA-256'])];
+    if (opts.guard) {
+      // Two sets of digest settings would leave one of them silently unused.
+      const ignored = OWN_GUARD_OPTIONS.filter((name) => opts[name] !== undefined);
+      if (ignored.length) throw new Error(`invalid registrar options: ${ignored.join(', ')} belong to the guard given`);
+      this.guard = opts.guard;
+    } else {
+      this.guard = new DigestGuard({
+        phones: opts.phones,
+        realm: opts.realm ?? '',
+        algorithms: opts.algorithms,
+        nonceLifetimeMs: opts.nonceLifetimeMs,
+        authFailLimit: opts.authFailLimit,
+        authFailWindowMs: opts.authFailWindowMs,
+        now: this.now,
+      });
+    }
     const minExpires = opts.minExpires ?? 60;
     const maxExpires = opts.maxExpires ?? 3600;
     this.limits = { min: minExpires, max: maxExpires, default: Math.max(minExpires, Math.min(3600, maxExpires)) };
-    this.nonceLifetimeMs = opts.nonceLifetimeMs ?? 5 * 60_000;
     this.optionsPingMs = opts.optionsPingMs ?? 30_000;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? Math.min(this.optionsPingMs, 10_000);
     this.maxPingsInFlight = opts.maxPingsInFlight ?? 100;
     this.maxBindingsPerExtension = opts.maxBindingsPerExtension ?? 10;
 
     const problems: string[] = [];
-    if (!this.realm || /["\\\r\n]/.test(this.realm)) problems.push(`realm must be a plain non-empty string, got ${JSON.stringify(this.realm)}`);
-    if (this.algorithms.length === 0) problems.push('algorithms must name at least one of MD5, SHA-256');
-    for (const a of this.algorithms) if (!DIGEST_ALGORITHMS.includes(a)) problems.push(`unsupported digest algorithm ${a}`);
-    if (new Set(this.algorithms).size !== this.algorithms.length) problems.push('algorithms must not repeat');
     if (!Number.isInteger(minExpires) || minExpires < 1) problems.push(`minExpires must be a positive whole number of seconds, got ${minExpires}`);
     if (!Number.isInteger(maxExpires) || maxExpires < minExpires) problems.push(`maxExpires must be a whole number of seconds >= minExpires, got ${maxExpires}`);
     for (const [name, value] of Object.entries({
-      nonceLifetimeMs: this.nonceLifetimeMs,
       optionsPingMs: this.optionsPingMs,
       pingTimeoutMs: this.pingTimeoutMs,
       maxPingsInFlight: this.maxPingsInFlight,
@@ -176,7 +157,6 @@ export class Registrar extends EventEmitter implements RegistrationView {
       if (!(value > 0)) problems.push(`${name} must be positive, got ${value}`);
     }
     if (problems.length) throw new Error(`invalid registrar options: ${problems.join('; ')}`);
-    this.limiter = new AuthLimiter({ limit: opts.authFailLimit ?? 5, windowMs: opts.authFailWindowMs ?? 60_000 });
   }
 
   // ------------------------------------------------------------ the view
@@ -254,10 +234,8 @@ export class Registrar extends EventEmitter implements RegistrationView {
     due.sort((a, b) => a.nextPingAt - b.nextPingAt);
     for (const b of due.slice(0, Math.max(0, this.maxPingsInFlight - this.pings.size))) this.ping(b, now);
 
-    this.limiter.prune(now);
-    for (const [nonce, seen] of this.nonceCounts) {
-      if (now - seen.issuedAt > this.nonceLifetimeMs) this.nonceCounts.delete(nonce);
-    }
+    // The guard has no timer of its own; the registrar's sweep keeps it small.
+    this.guard.prune();
   }
 
   // ------------------------------------------------------------ REGISTER
@@ -284,99 +262,25 @@ export class Registrar extends EventEmitter implements RegistrationView {
   }
 
   private register(req: RegisterRequest, send: (status: number, headers?: Record<string, string>) => void): void {
-    const now = this.now();
     const address = req.source_address;
-    if (this.limiter.isRefused(address, now)) {
-      this.log.debug({ address }, 'REGISTER from a refused address');
-      return send(403);
+    // A phone registers only itself: To and From name the extension it proves.
+    const admission = this.guard.admit(req, AS_REGISTRAR, (extension) => userOf(req.get('To')) === extension && userOf(req.get('From')) === extension);
+    switch (admission.kind) {
+      case 'admitted':
+        return this.bind(req, send, admission.phone, this.now());
+      case 'challenge':
+        return send(admission.status, admission.headers);
+      case 'refused':
+        if (admission.counted) {
+          this.log.info({ extension: admission.extension, address, reason: admission.reason }, 'registration refused');
+        } else {
+          this.log.debug({ extension: admission.extension, address, reason: admission.reason }, 'REGISTER refused');
+        }
+        if (admission.lockedOutUntil !== undefined) {
+          this.log.warn({ address, until: new Date(admission.lockedOutUntil).toISOString() }, 'registration attempts refused');
+        }
+        return send(admission.status);
     }
-
-    const credentials = this.credentialsFor(req.get('Authorization'));
-    if (!credentials) return this.challenge(send, false);
-    const p = credentials.params;
-    const algorithm = algorithmOf(p.algorithm);
-    if (!algorithm || !this.algorithms.includes(algorithm)) return this.challenge(send, false);
-    if (!p.username || !p.nonce || !p.uri || !p.response || p.qop?.toLowerCase() !== 'auth' || !/^[0-9a-f]{8}$/i.test(p.nc ?? '') || !p.cnonce) {
-      this.log.debug({ address }, 'REGISTER with incomplete Digest credentials');
-      return send(400);
-    }
-    // The digest covers the uri parameter: it must name this very request (RFC 7616 3.4.6).
-    if (p.uri.toLowerCase() !== req.uri.toLowerCase()) {
-      this.log.debug({ address, uri: p.uri, requestUri: req.uri }, 'Digest uri differs from the request-URI');
-      return send(400);
-    }
-
-    const extension = p.username;
-    const phone = this.phones.getPhone(extension);
-    const sameIdentity = userOf(req.get('To')) === extension && userOf(req.get('From')) === extension;
-    // The digest is worked out even for an unknown extension, so the answer
-    // takes as long either way and timing does not tell which ones exist.
-    const expected = digestResponse({
-      algorithm,
-      username: extension,
-      realm: this.realm,
-      password: phone?.password ?? this.secret.toString('hex'),
-      method: req.method,
-      uri: p.uri,
-      nonce: p.nonce,
-      qop: 'auth',
-      nc: p.nc!,
-      cnonce: p.cnonce,
-    });
-    const correct = sameDigest(expected, p.response) && phone !== undefined && sameIdentity;
-
-    // A nonce that is too old, not ours (e.g. from before a restart), or
-    // already used with this count: a new challenge, saying "stale" when the
-    // password was right, so the phone retries at once without asking anyone.
-    const verdict = checkNonce(this.secret, this.realm, p.nonce, now, this.nonceLifetimeMs);
-    if (verdict.kind !== 'fresh') return this.challenge(send, correct);
-    const nc = parseInt(p.nc!, 16);
-    const seen = this.nonceCounts.get(p.nonce);
-    if (correct && seen && nc <= seen.nc) return this.challenge(send, true);
-
-    if (!correct) {
-      const reason: Refusal = !phone ? 'unknown extension' : !sameIdentity ? 'identity mismatch' : 'wrong password';
-      return this.refuse(send, address, extension, reason, now);
-    }
-    this.rememberNonceCount(p.nonce, nc, verdict.issuedAt);
-    this.bind(req, send, phone!, now);
-  }
-
-  /** The Digest credentials meant for our realm, if the request has any. */
-  private credentialsFor(header: string | undefined): AuthCredentials | undefined {
-    if (!header) return undefined;
-    return parseAuthorization(header).find((c) => c.scheme.toLowerCase() === 'digest' && c.params.realm === this.realm);
-  }
-
-  private challenge(send: (status: number, headers?: Record<string, string>) => void, stale: boolean): void {
-    const nonce = createNonce(this.secret, this.realm, this.now());
-    const challenges = this.algorithms.map((algorithm) => formatChallenge({ realm: this.realm, nonce, algorithm, stale }));
-    // drachtio-srf folds a header given twice into one comma-separated line,
-    // which RFC 3261 7.3.1 forbids for WWW-Authenticate: write real header lines.
-    send(401, { 'WWW-Authenticate': challenges.join('\r\nWWW-Authenticate: ') });
-  }
-
-  private refuse(
-    send: (status: number) => void,
-    address: string,
-    extension: string,
-    reason: Refusal,
-    now: number,
-  ): void {
-    this.log.info({ extension, address, reason }, 'registration refused');
-    if (this.limiter.recordFailure(address, now)) {
-      const until = this.limiter.refusedUntil(address, now);
-      this.log.warn({ address, until: until === undefined ? undefined : new Date(until).toISOString() }, 'registration attempts refused');
-    }
-    send(403);
-  }
-
-  private rememberNonceCount(nonce: string, nc: number, issuedAt: number): void {
-    if (!this.nonceCounts.has(nonce) && this.nonceCounts.size >= MAX_NONCE_COUNTS) {
-      const oldest = this.nonceCounts.keys().next().value;
-      if (oldest !== undefined) this.nonceCounts.delete(oldest);
-    }
-    this.nonceCounts.set(nonce, { nc, issuedAt });
   }
 
   /** The authenticated part: add, refresh or remove this extension's bindings. */

@@ -1,13 +1,21 @@
 // Where an incoming call goes, decided from what the INVITE says and who sent
 // it: the passenger queue, the `*60` self-test, another station's phone, or a
 // refusal with the SIP status that says why. Pure, so every rule is a table row.
+//
+// Only passengers are trusted by address: a call to the queue number from a
+// trunk. Anything else must come from a phone that proved its password on
+// this very INVITE (407 Digest challenge, see DigestGuard); a source address
+// or a From header can be made up, a password cannot. Numbers are not told
+// apart before that, so strangers cannot probe which extensions exist.
 import { BlockList, isIP } from 'node:net';
 
 export type Route =
   | { kind: 'queue' }
   | { kind: 'self-test'; extension: string }
   | { kind: 'extension'; from: string; to: string }
-  | { kind: 'refuse'; status: 403 | 404; reason: string };
+  /** Ask the caller to prove which phone it is, then route again with `caller` set. */
+  | { kind: 'authenticate' }
+  | { kind: 'refuse'; status: 404; reason: string };
 
 export interface RoutingRules {
   /** The number passengers dial, e.g. "100". */
@@ -21,8 +29,8 @@ export interface InviteFacts {
   /** User part of the request URI: what was dialled. */
   dialled: string;
   sourceAddress: string;
-  /** The caller's extension when the INVITE comes from a phone registered at that source address. */
-  registeredCaller: string | undefined;
+  /** The extension whose password this INVITE's credentials proved; undefined before that. */
+  caller: string | undefined;
   extensionExists(extension: string): boolean;
 }
 
@@ -48,18 +56,11 @@ export function trunkList(values: readonly string[]): BlockList {
 
 export function routeInvite(facts: InviteFacts, rules: RoutingRules): Route {
   const fromTrunk = rules.trunks.check(facts.sourceAddress, isIP(facts.sourceAddress) === 6 ? 'ipv6' : 'ipv4');
-  const caller = facts.registeredCaller;
-  if (facts.dialled === rules.queueNumber) {
-    if (fromTrunk || caller) return { kind: 'queue' };
-    return { kind: 'refuse', status: 403, reason: 'calls to the queue come from the trunk or a registered phone' };
-  }
-  if (facts.dialled === rules.selfTestNumber) {
-    if (caller) return { kind: 'self-test', extension: caller };
-    return { kind: 'refuse', status: 403, reason: 'the self-test is for registered phones' };
-  }
-  if (facts.extensionExists(facts.dialled)) {
-    if (caller) return { kind: 'extension', from: caller, to: facts.dialled };
-    return { kind: 'refuse', status: 403, reason: 'only registered phones may call stations' };
-  }
+  if (facts.dialled === rules.queueNumber && fromTrunk) return { kind: 'queue' };
+  const caller = facts.caller;
+  if (caller === undefined) return { kind: 'authenticate' };
+  if (facts.dialled === rules.queueNumber) return { kind: 'queue' };
+  if (facts.dialled === rules.selfTestNumber) return { kind: 'self-test', extension: caller };
+  if (facts.extensionExists(facts.dialled)) return { kind: 'extension', from: caller, to: facts.dialled };
   return { kind: 'refuse', status: 404, reason: `no such number: ${facts.dialled}` };
 }

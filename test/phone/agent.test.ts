@@ -85,13 +85,15 @@ describe('the phone user agent', () => {
     }
   });
 
-  it('dials *60 once registered and hears the test music', async () => {
+  it('dials *60, answers the 407 with its password, and hears the test music', async () => {
     const phone = await PhoneAgent.start({ localAddress: LOOPBACK });
     try {
       const server = { host: LOOPBACK, port: pbx.sipPort, transport: 'udp' as const };
       const { outcome } = await phone.register({ server, extension: '301', password: 'telefon-301' });
       assert.equal(outcome.kind, 'registered');
-      const result = await phone.call(`sip:*60@${LOOPBACK}:${pbx.sipPort}`, { from: '301', ringTimeoutMs: 10_000 });
+      const unproven = await phone.call(`sip:*60@${LOOPBACK}:${pbx.sipPort}`, { from: '301', ringTimeoutMs: 10_000 });
+      assert.deepEqual([unproven.kind, (unproven as { status?: number }).status], ['failed', 407], 'a registration alone does not say who calls');
+      const result = await phone.call(`sip:*60@${LOOPBACK}:${pbx.sipPort}`, { from: '301', ringTimeoutMs: 10_000, credentials: { username: '301', password: 'telefon-301' } });
       assert.equal(result.kind, 'answered', JSON.stringify(result));
       const call = (result as Extract<typeof result, { kind: 'answered' }>).call;
       await eventually(() => call.report().packetsReceived >= 50, 10_000, 'a second of music');
