@@ -16,6 +16,8 @@ export interface ConsoleProcess {
   /** Everything written to stdout so far (for a pty: the terminal's output, escape codes removed). */
   stdout(): string;
   stderr(): string;
+  /** What a failed wait should say: the last of the screen, stderr, and whether it exited. */
+  describe(lastChars?: number): string;
   exited: Promise<number | null>;
   write(keys: string): void;
   /** SIGTERM unless it has exited; resolves with the exit code. */
@@ -37,6 +39,8 @@ function wrap(child: ChildProcess, settingsDir: string, clean: (text: string) =>
     settingsDir,
     stdout: () => clean(out),
     stderr: () => err,
+    describe: (lastChars = 600) =>
+      `it showed: ${clean(out).slice(-lastChars)}\nstderr: ${err.slice(-lastChars)}\nexit: ${child.exitCode ?? child.signalCode ?? 'still running'}`,
     exited,
     write: (keys) => void child.stdin!.write(keys),
     async stop() {

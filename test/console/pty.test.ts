@@ -37,7 +37,7 @@ test('the console in a terminal logs in, r makes station 201 eligible, q takes i
     await eventually(
       () => (typeof text === 'string' ? console.stdout().slice(mark).includes(text) : text.test(console.stdout().slice(mark))),
       20_000,
-      `${text} on the terminal; it showed: ${console.stdout().slice(-600)}`,
+      () => `${text} on the terminal; ${console.describe()}`,
     );
   };
   try {

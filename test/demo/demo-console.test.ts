@@ -23,7 +23,7 @@ test('dispatcher demo runs the console as the demo dispatcher: a answers the des
         return typeof text === 'string' ? screen.includes(text) : text.test(screen);
       },
       ms,
-      `${text} on the terminal; it showed: ${demo.stdout().slice(-800)}`,
+      () => `${text} on the terminal; ${demo.describe(800)}`,
     );
   };
   try {
@@ -48,7 +48,7 @@ test('dispatcher demo runs the console as the demo dispatcher: a answers the des
         return frame !== undefined && !frame.includes('On the phone');
       },
       30_000,
-      `a frame without the call banner; the terminal showed: ${demo.stdout().slice(-800)}`,
+      () => `a frame without the call banner; ${demo.describe(800)}`,
     );
     demo.write('q');
     assert.equal(await within(demo.exited, 60_000, 'the demo to stop after q'), 0, demo.stdout().slice(-800));

@@ -18,11 +18,14 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   }
 }
 
-/** Polls `check` until it is true, or fails after `ms` saying what never happened. */
-export async function eventually(check: () => boolean, ms: number, what: string): Promise<void> {
+/**
+ * Polls `check` until it is true, or fails after `ms` saying what never happened.
+ * `what` may be a function, to describe the state at the moment of giving up.
+ */
+export async function eventually(check: () => boolean, ms: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up after ${ms} ms waiting for: ${what}`);
+    if (Date.now() > deadline) throw new Error(`gave up after ${ms} ms waiting for: ${typeof what === 'function' ? what() : what}`);
     await delay(10, undefined, { ref: false });
   }
 }
