@@ -94,6 +94,27 @@ describe('main screen', () => {
     }
   });
 
+  test('while paused, 1-4 say why: every console sees the reason, and r makes the station ready again', async () => {
+    api.registrations.set('201', 'registered');
+    const console = await signedIn(people.anna, { extension: '201' });
+    try {
+      await console.see('Pause reason: 1 break · 2 paperwork · 3 training · 4 meeting');
+      await console.press('3');
+      await console.see('PAUSED (training)');
+      await eventually(() => api.board.station('201')?.pauseReason === 'training', 5000, 'the switchboard to hold the reason');
+      await console.press('r');
+      await console.see('READY');
+      await console.see((frame) => !frame.includes('Pause reason:'), 'no reason keys while ready');
+      // Ready: the digits do nothing.
+      await console.press('2');
+      await console.press('r');
+      await console.see('PAUSED (break)');
+      assert.equal(api.board.station('201')?.pauseReason, 'break');
+    } finally {
+      console.close();
+    }
+  });
+
   test('the automatic missed-calls pause is shown in words', async () => {
     const console = await signedIn(people.anna, { extension: '201', language: 'pl' });
     try {

@@ -46,6 +46,8 @@ export class StationSession {
   #lastHeard = 0;
   /** This session has held its station before: a refusal on re-binding may be our own lost connection. */
   #heldBefore = false;
+  /** The reason picked with 1-4 while paused; sent again when the connection is made again. */
+  #chosenPauseReason: string | undefined;
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -76,8 +78,16 @@ export class StationSession {
   }
 
   setReady(ready: boolean): void {
+    if (ready) this.#chosenPauseReason = undefined;
     this.#dispatch({ type: 'choose-ready', ready });
     if (this.#state.bound) this.#sendReadiness();
+  }
+
+  /** Paused with this reason (kept over reconnects until ready again), as the keys 1-4 do. */
+  pause(reason: string): void {
+    this.#chosenPauseReason = reason;
+    this.#dispatch({ type: 'choose-ready', ready: false });
+    if (this.#state.bound) this.#send({ type: 'pause', reason });
   }
 
   /** Ready when paused, paused when ready, as the dispatcher's `r` key does. */
@@ -204,7 +214,7 @@ export class StationSession {
 
   #sendReadiness(): void {
     if (this.#state.wantReady) this.#send({ type: 'ready' });
-    else if (!this.#state.station?.pauseReason) this.#send({ type: 'pause', reason: this.#options.pauseReason ?? breakReason });
+    else if (!this.#state.station?.pauseReason) this.#send({ type: 'pause', reason: this.#chosenPauseReason ?? this.#options.pauseReason ?? breakReason });
   }
 
   async #relogin(): Promise<void> {

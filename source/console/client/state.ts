@@ -8,6 +8,8 @@ import type { QueuedCaller, RefusalReason, ServerMessage, SignedInUser, StationS
 export const missedCallsReason = 'missed-calls';
 /** The reason the console sends when the dispatcher pauses. */
 export const breakReason = 'break';
+/** Reasons a dispatcher picks with the keys 1-4 while paused, in key order; shown to every console. */
+export const pauseChoices = [breakReason, 'paperwork', 'training', 'meeting'] as const;
 
 export type Link =
   | { state: 'connecting'; attempt: number }

@@ -67,8 +67,12 @@ export const en: Catalogue = {
   },
   takenOver: (by) => `Another console took this station (${by}).`,
   serverError: (message) => `Switchboard: ${message}`,
+  pauseKeys: (choices: string) => `Pause reason: ${choices}`,
   pauseReasons: {
     break: 'break',
+    paperwork: 'paperwork',
+    training: 'training',
+    meeting: 'meeting',
     'missed-calls': 'missed calls',
   },
   reasons: {

@@ -70,8 +70,12 @@ export const pl = {
   },
   takenOver: (by: string) => `Stanowisko przejęła inna konsola (${by}).`,
   serverError: (message: string) => `Centrala: ${message}`,
+  pauseKeys: (choices: string) => `Powód przerwy: ${choices}`,
   pauseReasons: {
     break: 'przerwa',
+    paperwork: 'sprawy biurowe',
+    training: 'szkolenie',
+    meeting: 'narada',
     'missed-calls': 'nieodebrane połączenia',
   } as Record<string, string>,
   reasons: {

@@ -8,7 +8,7 @@ import { Box, Text } from 'ink';
 import React, { useEffect, useRef } from 'react';
 import type { StationSession } from '../client/session.js';
 import type { DeskPhone, DeskPhoneState } from '../desk-phone.js';
-import { otherStations, ringingHere, type ConsoleState } from '../client/state.js';
+import { otherStations, pauseChoices, ringingHere, type ConsoleState } from '../client/state.js';
 import { Banner } from '../components/Banner.js';
 import { CallPanel } from '../components/CallPanel.js';
 import { Header } from '../components/Header.js';
@@ -42,11 +42,19 @@ export function MainScreen({ t, session, canConfigure, ringBell, onConfigure, on
   const ringing = ringingHere(state);
   useBell(ringing.map((c) => c.id), ringBell);
   const phone = useDeskPhone(deskPhone);
+  // Paused at a station this console holds: the keys 1-4 say why.
+  const pausedHere = state.bound && state.station !== null && !state.station.ready;
 
   useKeys((input) => {
     switch (input) {
       case 'r':
         if (state.extension !== null) session.toggleReady();
+        return;
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+        if (pausedHere) session.pause(pauseChoices[Number(input) - 1]!);
         return;
       case 'c':
         return onConfigure();
@@ -67,9 +75,9 @@ export function MainScreen({ t, session, canConfigure, ringBell, onConfigure, on
   });
 
   const banners = bannerLines(t, state, ringing.map((c) => c.from ?? t.unknownCaller), now, canConfigure, deskPhone && phone);
-  // Two lines for the header, one for the keys (two with a desk phone), one
+  // Two lines for the header, one for the keys (plus the desk phone's and the pause reasons' when shown), one
   // kept free: Ink redraws the whole screen when its output is as tall as the terminal.
-  const body = Math.max(5, rows - 4 - (deskPhone ? 1 : 0) - banners.length);
+  const body = Math.max(5, rows - 4 - (deskPhone ? 1 : 0) - (pausedHere ? 1 : 0) - banners.length);
   const wide = columns >= 60;
   // Beside the queue: the call (title and two lines), a blank line, the stations' title.
   const stationRows = wide ? body - 5 : Math.max(2, Math.floor(body / 3));
@@ -97,6 +105,11 @@ export function MainScreen({ t, session, canConfigure, ringBell, onConfigure, on
       {deskPhone && (
         <Text dimColor wrap="truncate">
           {t.deskPhoneKeys(deskPhone.extension)}
+        </Text>
+      )}
+      {pausedHere && (
+        <Text dimColor wrap="truncate">
+          {t.pauseKeys(pauseChoices.map((reason, index) => `${index + 1} ${t.pauseReasons[reason] ?? reason}`).join(' · '))}
         </Text>
       )}
       <Text dimColor wrap="truncate">
